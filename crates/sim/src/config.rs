@@ -1,0 +1,68 @@
+//! How a simulator is started.
+
+use std::sync::Arc;
+
+use crate::clock::{Clock, SharedClock, SystemClock};
+
+/// Whether Microsoft's throttling limits apply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ThrottleMode {
+    /// Limits apply, as Microsoft documents them.
+    #[default]
+    On,
+    /// No limits (pure-speed runs).
+    Off,
+}
+
+/// Simulator settings.
+#[derive(Clone)]
+pub struct SimConfig {
+    /// The seed the tenant is generated from.
+    pub seed: u64,
+    /// How many users the tenant has.
+    pub users: usize,
+    /// Serve HTTPS with a generated certificate authority.
+    pub tls: bool,
+    /// Throttling.
+    pub throttle: ThrottleMode,
+    /// Overrides the directory's resource units per 10 seconds (tests use small
+    /// budgets to exercise throttling quickly). `None` uses Microsoft's figures.
+    pub directory_budget: Option<u32>,
+    /// Seconds a device-code client is told to wait between polls (Microsoft: 5).
+    pub device_code_interval_secs: u64,
+    /// The clock; `None` uses the system clock.
+    pub clock: Option<SharedClock>,
+}
+
+impl Default for SimConfig {
+    fn default() -> Self {
+        SimConfig {
+            seed: 1,
+            users: 20,
+            tls: false,
+            throttle: ThrottleMode::On,
+            directory_budget: None,
+            device_code_interval_secs: 5,
+            clock: None,
+        }
+    }
+}
+
+impl SimConfig {
+    /// The clock to use.
+    pub fn clock(&self) -> SharedClock {
+        self.clock.clone().unwrap_or_else(|| Arc::new(SystemClock) as Arc<dyn Clock>)
+    }
+}
+
+impl std::fmt::Debug for SimConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SimConfig")
+            .field("seed", &self.seed)
+            .field("users", &self.users)
+            .field("tls", &self.tls)
+            .field("throttle", &self.throttle)
+            .field("directory_budget", &self.directory_budget)
+            .finish_non_exhaustive()
+    }
+}

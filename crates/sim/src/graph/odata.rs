@@ -1,0 +1,253 @@
+//! OData query options (`$top`, `$select`, `$filter`, `$count`, `$search`,
+//! `$skiptoken`) and collection responses with `@odata.nextLink`, as the
+//! directory endpoints of Microsoft Graph apply them.
+
+use axum::Json;
+use axum::http::{HeaderMap, Uri};
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde_json::{Map, Value};
+
+use super::filter::Filter;
+use crate::failure::{GraphFailure, GraphResult};
+
+/// The query options of one request.
+#[derive(Debug, Clone, Default)]
+pub struct Query {
+    /// Every parameter except `$skiptoken`, in order, as sent (decoded).
+    pub pairs: Vec<(String, String)>,
+    /// `$top`.
+    pub top: Option<String>,
+    /// `$select`, split.
+    pub select: Option<Vec<String>>,
+    /// `$filter`, raw.
+    pub filter: Option<String>,
+    /// `$count=true`.
+    pub count: bool,
+    /// `$search`, raw.
+    pub search: Option<String>,
+    /// `$orderby`, raw.
+    pub orderby: Option<String>,
+    /// `$expand`, raw.
+    pub expand: Option<String>,
+    /// `$skiptoken`.
+    pub skiptoken: Option<String>,
+    /// `$deltatoken` / `$deltaToken`.
+    pub deltatoken: Option<String>,
+    /// `ConsistencyLevel: eventual` was sent.
+    pub eventual: bool,
+}
+
+impl Query {
+    /// Reads the query options of a request.
+    pub fn parse(uri: &Uri, headers: &HeaderMap) -> Query {
+        let mut q = Query {
+            eventual: headers
+                .get("consistencylevel")
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.eq_ignore_ascii_case("eventual")),
+            ..Query::default()
+        };
+        let raw = uri.query().unwrap_or_default();
+        for (k, v) in url::form_urlencoded::parse(raw.as_bytes()) {
+            let key = k.to_ascii_lowercase();
+            let key = key.strip_prefix('$').unwrap_or(&key).to_owned();
+            let value = v.into_owned();
+            match key.as_str() {
+                "skiptoken" => {
+                    q.skiptoken = Some(value);
+                    continue;
+                }
+                "top" => q.top = Some(value.clone()),
+                "select" => {
+                    q.select = Some(value.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect())
+                }
+                "filter" => q.filter = Some(value.clone()),
+                "count" => q.count = value.eq_ignore_ascii_case("true"),
+                "search" => q.search = Some(value.clone()),
+                "orderby" => q.orderby = Some(value.clone()),
+                "expand" => q.expand = Some(value.clone()),
+                "deltatoken" => q.deltatoken = Some(value.clone()),
+                _ => {}
+            }
+            q.pairs.push((k.into_owned(), value));
+        }
+        q
+    }
+
+    /// Whether advanced query capabilities are on (`ConsistencyLevel: eventual` and `$count=true`).
+    pub fn advanced(&self) -> bool {
+        self.eventual && self.count
+    }
+
+    /// The page size: `$top` (1..=max) or `default`.
+    pub fn page_size(&self, default: usize, max: usize) -> GraphResult<usize> {
+        let Some(top) = &self.top else { return Ok(default) };
+        match top.trim().parse::<i64>() {
+            Ok(n) if n >= 1 && n as usize <= max => Ok(n as usize),
+            _ => Err(GraphFailure::unsupported_query(format!(
+                "Invalid page size specified: '{top}'. Must be between 1 and {max} inclusive."
+            ))),
+        }
+    }
+
+    /// The parsed `$filter`, checked against the properties `filterable` allows
+    /// (`None` allows any) and against the advanced-query rules.
+    pub fn filter(&self, resource: &str, filterable: Option<&[&str]>) -> GraphResult<Option<Filter>> {
+        let Some(raw) = &self.filter else { return Ok(None) };
+        let filter = Filter::parse(raw)
+            .map_err(|e| GraphFailure::bad_request(format!("Invalid filter clause: {}", e.0)))?;
+        if let Some(op) = filter.advanced_operator()
+            && !self.advanced()
+        {
+            return Err(GraphFailure::unsupported_query(format!(
+                "Operator '{op}' is not supported because the required parameters might be missing. Try adding $count=true query parameter and ConsistencyLevel:eventual header. Refer to https://aka.ms/graph-docs/advanced-queries for more information"
+            )));
+        }
+        if let Some(allowed) = filterable {
+            for path in filter.paths() {
+                let root = path.split('/').next().unwrap_or_default();
+                if !allowed.iter().any(|a| a.eq_ignore_ascii_case(root)) {
+                    return Err(GraphFailure::unsupported_query(format!(
+                        "Unsupported or invalid query filter clause specified for property '{root}' of resource '{resource}'."
+                    )));
+                }
+            }
+        }
+        Ok(Some(filter))
+    }
+
+    /// Rejects `$search` and `$orderby` where they need advanced queries.
+    pub fn check_advanced(&self) -> GraphResult<()> {
+        if self.search.is_some() && !self.eventual {
+            return Err(GraphFailure::unsupported_query(
+                "Request with $search query parameter only works through MSGraph with a special request header: 'ConsistencyLevel: eventual'",
+            ));
+        }
+        if self.orderby.is_some() && self.filter.is_some() && !self.advanced() {
+            return Err(GraphFailure::unsupported_query("Sorting not supported for current query."));
+        }
+        Ok(())
+    }
+
+    /// Keeps only the `$select`ed properties of `entity` (plus OData annotations).
+    pub fn project(&self, entity: Value, type_name: &str) -> GraphResult<Value> {
+        let Some(select) = &self.select else { return Ok(entity) };
+        let Value::Object(map) = entity else { return Ok(entity) };
+        let mut out = Map::new();
+        for (k, v) in &map {
+            if k.starts_with('@') {
+                out.insert(k.clone(), v.clone());
+            }
+        }
+        for wanted in select {
+            match map.iter().find(|(k, _)| k.eq_ignore_ascii_case(wanted)) {
+                Some((k, v)) => {
+                    out.insert(k.clone(), v.clone());
+                }
+                None => {
+                    return Err(GraphFailure::bad_request(format!(
+                        "Could not find a property named '{wanted}' on type '{type_name}'."
+                    )));
+                }
+            }
+        }
+        Ok(Value::Object(out))
+    }
+
+    /// The offset encoded in `$skiptoken`.
+    pub fn offset(&self) -> GraphResult<usize> {
+        match &self.skiptoken {
+            None => Ok(0),
+            Some(t) => decode_skiptoken(t).ok_or_else(|| GraphFailure::bad_request("Invalid skip token.")),
+        }
+    }
+}
+
+/// Encodes a paging position as an opaque `$skiptoken` (shaped like the directory's).
+pub fn encode_skiptoken(offset: usize) -> String {
+    let mut bytes = b"DSpt".to_vec();
+    bytes.extend_from_slice(&(offset as u64).to_le_bytes());
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+fn decode_skiptoken(token: &str) -> Option<usize> {
+    let bytes = URL_SAFE_NO_PAD.decode(token.trim_end_matches('=')).ok()?;
+    let rest = bytes.strip_prefix(b"DSpt")?;
+    let arr: [u8; 8] = rest.try_into().ok()?;
+    usize::try_from(u64::from_le_bytes(arr)).ok()
+}
+
+/// Builds a collection response: one page of `items` with `@odata.context` and,
+/// when more remain, an `@odata.nextLink` that repeats the request's options.
+pub struct Collection<'a> {
+    /// The Graph base URL, such as `http://127.0.0.1:8080`.
+    pub base: &'a str,
+    /// The request path, such as `/v1.0/users`.
+    pub path: &'a str,
+    /// The entity set for `@odata.context`, such as `users` or `directoryObjects`.
+    pub context: &'a str,
+    /// The request's options.
+    pub query: &'a Query,
+}
+
+impl Collection<'_> {
+    /// Answers with one page of `items` (already filtered and projected).
+    pub fn respond(&self, items: Vec<Value>, page_size: usize) -> GraphResult<Response> {
+        let offset = self.query.offset()?;
+        let total = items.len();
+        let end = offset.saturating_add(page_size).min(total);
+        let page: Vec<Value> = items.into_iter().skip(offset).take(end.saturating_sub(offset)).collect();
+        let mut body = Map::new();
+        let select = self.query.select.as_ref().map(|s| format!("({})", s.join(","))).unwrap_or_default();
+        body.insert(
+            "@odata.context".into(),
+            Value::String(format!("{}/v1.0/$metadata#{}{}", self.base, self.context, select)),
+        );
+        if self.query.count && self.query.eventual && offset == 0 {
+            body.insert("@odata.count".into(), Value::from(total));
+        }
+        if end < total {
+            body.insert("@odata.nextLink".into(), Value::String(self.link("$skiptoken", &encode_skiptoken(end))));
+        }
+        body.insert("value".into(), Value::Array(page));
+        Ok(Json(Value::Object(body)).into_response())
+    }
+
+    /// A link to this path with the request's options and `name=value` added.
+    pub fn link(&self, name: &str, value: &str) -> String {
+        let mut s = url::form_urlencoded::Serializer::new(String::new());
+        for (k, v) in &self.query.pairs {
+            if !k.eq_ignore_ascii_case(name) {
+                s.append_pair(k, v);
+            }
+        }
+        s.append_pair(name, value);
+        format!("{}{}?{}", self.base, self.path, s.finish())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn skiptoken_round_trips_and_looks_like_the_directory() {
+        let t = encode_skiptoken(300);
+        assert!(t.starts_with("RFNwdA"), "{t}");
+        assert_eq!(decode_skiptoken(&t), Some(300));
+        assert_eq!(decode_skiptoken("garbage"), None);
+    }
+
+    #[test]
+    fn top_limits() {
+        let q = |top: &str| Query { top: Some(top.into()), ..Query::default() };
+        assert_eq!(q("999").page_size(100, 999).ok(), Some(999));
+        let err = q("1000").page_size(100, 999).unwrap_err();
+        assert_eq!(err.code, "Request_UnsupportedQuery");
+        assert!(err.message.contains("'1000'"));
+        assert!(q("0").page_size(100, 999).is_err());
+        assert_eq!(Query::default().page_size(100, 999).ok(), Some(100));
+    }
+}

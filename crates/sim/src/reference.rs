@@ -1,0 +1,176 @@
+//! Microsoft's published Graph permission data, embedded: the app roles and
+//! delegated scopes Microsoft Graph exposes, and which permission grants which call.
+//!
+//! Source: microsoftgraph/microsoft-graph-devx-content (MIT), copied under
+//! `reference/graph/` at the repository root.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::OnceLock;
+
+use serde::Deserialize;
+
+const PERMISSIONS_JSON: &str = include_str!("../../../reference/graph/permissions.json");
+const DESCRIPTIONS_JSON: &str = include_str!("../../../reference/graph/permission-descriptions.json");
+
+/// An application permission (app role) of Microsoft Graph.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AppRoleInfo {
+    /// The app role id.
+    pub id: String,
+    /// The permission name, such as `Mail.Read`.
+    pub value: String,
+    /// What the portal shows as its name.
+    pub admin_consent_display_name: String,
+    /// What the portal shows as its description.
+    #[serde(default)]
+    pub admin_consent_description: String,
+}
+
+/// A delegated permission (scope) of Microsoft Graph.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ScopeInfo {
+    /// The scope id.
+    pub id: String,
+    /// The scope name, such as `Application.ReadWrite.All`.
+    pub value: String,
+    /// What the portal shows as its name.
+    pub admin_consent_display_name: String,
+    /// What the portal shows as its description.
+    #[serde(default)]
+    pub admin_consent_description: String,
+    /// Whether only an administrator can consent.
+    #[serde(default)]
+    pub is_admin: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Descriptions {
+    application_scopes_list: Vec<AppRoleInfo>,
+    delegated_scopes_list: Vec<ScopeInfo>,
+}
+
+#[derive(Deserialize)]
+struct PermissionsFile {
+    permissions: HashMap<String, PermissionEntry>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PermissionEntry {
+    #[serde(default)]
+    path_sets: Vec<PathSet>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PathSet {
+    scheme_keys: Vec<String>,
+    methods: Vec<String>,
+    paths: HashMap<String, String>,
+}
+
+/// Which permissions grant one call.
+#[derive(Debug, Clone, Default)]
+pub struct Grants {
+    /// Application permissions (app roles) that grant it.
+    pub application: HashSet<String>,
+    /// Delegated permissions (work or school accounts) that grant it.
+    pub delegated: HashSet<String>,
+}
+
+/// Microsoft Graph's permissions, indexed.
+pub struct Reference {
+    roles: Vec<AppRoleInfo>,
+    scopes: Vec<ScopeInfo>,
+    grants: HashMap<(String, String), Grants>,
+}
+
+impl Reference {
+    /// The embedded reference, parsed once.
+    pub fn get() -> &'static Reference {
+        static REFERENCE: OnceLock<Reference> = OnceLock::new();
+        REFERENCE.get_or_init(Reference::load)
+    }
+
+    fn load() -> Reference {
+        // The embedded files are part of the build; a parse failure is a build defect.
+        let descriptions: Descriptions =
+            serde_json::from_str(DESCRIPTIONS_JSON).expect("embedded permission-descriptions.json parses");
+        let file: PermissionsFile =
+            serde_json::from_str(PERMISSIONS_JSON).expect("embedded permissions.json parses");
+        let mut grants: HashMap<(String, String), Grants> = HashMap::new();
+        for (name, entry) in file.permissions {
+            for set in entry.path_sets {
+                let app = set.scheme_keys.iter().any(|s| s == "Application");
+                let delegated = set.scheme_keys.iter().any(|s| s == "DelegatedWork");
+                for path in set.paths.keys() {
+                    for method in &set.methods {
+                        let g = grants.entry((method.to_ascii_uppercase(), path.to_ascii_lowercase())).or_default();
+                        if app {
+                            g.application.insert(name.clone());
+                        }
+                        if delegated {
+                            g.delegated.insert(name.clone());
+                        }
+                    }
+                }
+            }
+        }
+        Reference {
+            roles: descriptions.application_scopes_list,
+            scopes: descriptions.delegated_scopes_list,
+            grants,
+        }
+    }
+
+    /// The grants of `method` on a path template such as `/users/{id}/memberof`.
+    pub fn grants(&self, method: &str, template: &str) -> Option<&Grants> {
+        self.grants.get(&(method.to_ascii_uppercase(), template.to_ascii_lowercase()))
+    }
+
+    /// Every application permission.
+    pub fn roles(&self) -> &[AppRoleInfo] {
+        &self.roles
+    }
+
+    /// Every delegated permission.
+    pub fn scopes(&self) -> &[ScopeInfo] {
+        &self.scopes
+    }
+
+    /// The app role named `value`.
+    pub fn role_by_value(&self, value: &str) -> Option<&AppRoleInfo> {
+        self.roles.iter().find(|r| r.value == value)
+    }
+
+    /// The app role with id `id`.
+    pub fn role_by_id(&self, id: &str) -> Option<&AppRoleInfo> {
+        self.roles.iter().find(|r| r.id.eq_ignore_ascii_case(id))
+    }
+
+    /// The delegated scope named `value` (case-insensitive, as the identity platform treats them).
+    pub fn scope_by_value(&self, value: &str) -> Option<&ScopeInfo> {
+        self.scopes.iter().find(|s| s.value.eq_ignore_ascii_case(value))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn knows_roles_and_grants() {
+        let r = Reference::get();
+        assert_eq!(
+            r.role_by_value("Mail.Read").map(|r| r.id.as_str()),
+            Some("810c84a8-4a9e-49e6-bf7d-12d183f40d01")
+        );
+        let g = r.grants("GET", "/users").expect("users is described");
+        assert!(g.application.contains("User.Read.All"));
+        assert!(!g.application.contains("Mail.Read"));
+        assert!(r.grants("GET", "/no/such/path").is_none());
+    }
+}
