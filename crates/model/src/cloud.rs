@@ -73,10 +73,26 @@ pub struct Cloud {
 }
 
 const KNOWN: [(CloudKind, &str, &str); 4] = [
-    (CloudKind::Global, "https://login.microsoftonline.com", "https://graph.microsoft.com"),
-    (CloudKind::UsGov, "https://login.microsoftonline.us", "https://graph.microsoft.us"),
-    (CloudKind::UsGovDod, "https://login.microsoftonline.us", "https://dod-graph.microsoft.us"),
-    (CloudKind::China, "https://login.chinacloudapi.cn", "https://microsoftgraph.chinacloudapi.cn"),
+    (
+        CloudKind::Global,
+        "https://login.microsoftonline.com",
+        "https://graph.microsoft.com",
+    ),
+    (
+        CloudKind::UsGov,
+        "https://login.microsoftonline.us",
+        "https://graph.microsoft.us",
+    ),
+    (
+        CloudKind::UsGovDod,
+        "https://login.microsoftonline.us",
+        "https://dod-graph.microsoft.us",
+    ),
+    (
+        CloudKind::China,
+        "https://login.chinacloudapi.cn",
+        "https://microsoftgraph.chinacloudapi.cn",
+    ),
 ];
 
 /// The resource identifier of Microsoft Graph in every cloud (its appId).
@@ -86,16 +102,23 @@ impl Cloud {
     /// The global cloud.
     pub fn global() -> Self {
         let (kind, authority, graph) = KNOWN[0];
-        Cloud { kind, authority_url: authority.to_owned(), graph_url: graph.to_owned() }
+        Cloud {
+            kind,
+            authority_url: authority.to_owned(),
+            graph_url: graph.to_owned(),
+        }
     }
 
     /// A named cloud's endpoints (`None` for [`CloudKind::Custom`]).
     pub fn named(kind: CloudKind) -> Option<Self> {
-        KNOWN.iter().find(|(k, _, _)| *k == kind).map(|(kind, a, g)| Cloud {
-            kind: *kind,
-            authority_url: (*a).to_owned(),
-            graph_url: (*g).to_owned(),
-        })
+        KNOWN
+            .iter()
+            .find(|(k, _, _)| *k == kind)
+            .map(|(kind, a, g)| Cloud {
+                kind: *kind,
+                authority_url: (*a).to_owned(),
+                graph_url: (*g).to_owned(),
+            })
     }
 
     /// Parses a cloud name: `global`, `us-gov` (GCC High), `us-gov-dod`, `china`.
@@ -118,15 +141,21 @@ impl Cloud {
         let by_authority = authority
             .as_deref()
             .and_then(|a| KNOWN.iter().find(|(_, ka, _)| *ka == a));
-        let by_graph = graph.as_deref().and_then(|g| KNOWN.iter().find(|(_, _, kg)| *kg == g));
+        let by_graph = graph
+            .as_deref()
+            .and_then(|g| KNOWN.iter().find(|(_, _, kg)| *kg == g));
         let (authority_url, graph_url) = match (authority, graph) {
             (Some(a), Some(g)) => (a, g),
             (Some(a), None) => {
-                let g = by_authority.map(|k| k.2.to_owned()).unwrap_or_else(|| a.clone());
+                let g = by_authority
+                    .map(|k| k.2.to_owned())
+                    .unwrap_or_else(|| a.clone());
                 (a, g)
             }
             (None, Some(g)) => {
-                let a = by_graph.map(|k| k.1.to_owned()).unwrap_or_else(|| g.clone());
+                let a = by_graph
+                    .map(|k| k.1.to_owned())
+                    .unwrap_or_else(|| g.clone());
                 (a, g)
             }
             (None, None) => return Ok(Cloud::global()),
@@ -136,7 +165,11 @@ impl Cloud {
             .find(|(_, a, g)| *a == authority_url && *g == graph_url)
             .map(|k| k.0)
             .unwrap_or(CloudKind::Custom);
-        Ok(Cloud { kind, authority_url, graph_url })
+        Ok(Cloud {
+            kind,
+            authority_url,
+            graph_url,
+        })
     }
 
     /// The token endpoint of `tenant`.
@@ -195,9 +228,15 @@ fn normalize(value: &str, what: &'static str) -> Result<String, CloudError> {
         reason: e.to_string(),
     })?;
     let path_ok = url.path().is_empty() || url.path() == "/";
-    if !matches!(url.scheme(), "http" | "https") || !path_ok || url.query().is_some() || url.host().is_none()
+    if !matches!(url.scheme(), "http" | "https")
+        || !path_ok
+        || url.query().is_some()
+        || url.host().is_none()
     {
-        return Err(CloudError::NotABase { what, value: value.to_owned() });
+        return Err(CloudError::NotABase {
+            what,
+            value: value.to_owned(),
+        });
     }
     Ok(url.as_str().trim_end_matches('/').to_owned())
 }
@@ -224,10 +263,14 @@ mod tests {
         let c = Cloud::from_urls(Some("https://login.microsoftonline.us/"), None).expect("valid");
         assert_eq!(c.kind, CloudKind::UsGov);
         assert_eq!(c.graph_url, "https://graph.microsoft.us");
-        let c = Cloud::from_urls(None, Some("https://microsoftgraph.chinacloudapi.cn")).expect("valid");
+        let c =
+            Cloud::from_urls(None, Some("https://microsoftgraph.chinacloudapi.cn")).expect("valid");
         assert_eq!(c.kind, CloudKind::China);
         assert_eq!(c.authority_url, "https://login.chinacloudapi.cn");
-        assert_eq!(Cloud::from_urls(None, None).expect("valid"), Cloud::global());
+        assert_eq!(
+            Cloud::from_urls(None, None).expect("valid"),
+            Cloud::global()
+        );
     }
 
     #[test]
@@ -235,8 +278,14 @@ mod tests {
         let c = Cloud::from_urls(Some("http://127.0.0.1:8080"), Some("http://127.0.0.1:8080"))
             .expect("valid");
         assert_eq!(c.kind, CloudKind::Custom);
-        assert_eq!(c.graph_default_scope(), "https://graph.microsoft.com/.default");
-        assert_eq!(c.token_endpoint("t.example.com"), "http://127.0.0.1:8080/t.example.com/oauth2/v2.0/token");
+        assert_eq!(
+            c.graph_default_scope(),
+            "https://graph.microsoft.com/.default"
+        );
+        assert_eq!(
+            c.token_endpoint("t.example.com"),
+            "http://127.0.0.1:8080/t.example.com/oauth2/v2.0/token"
+        );
     }
 
     #[test]

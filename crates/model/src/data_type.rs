@@ -179,14 +179,20 @@ mod tests {
     fn parses_lists_all_and_aliases() {
         let set: DataTypeSet = "mail, calendars,teams".parse().expect("valid list");
         assert_eq!(set.to_string(), "mail,calendar,teams-channels");
-        assert_eq!("all".parse::<DataTypeSet>().map(|s| s.iter().count()).ok(), Some(9));
+        assert_eq!(
+            "all".parse::<DataTypeSet>().map(|s| s.iter().count()).ok(),
+            Some(9)
+        );
     }
 
     #[test]
     fn unknown_names_list_the_valid_ones() {
         let err = "mail,faxes".parse::<DataTypeSet>().unwrap_err();
         let msg = err.to_string();
-        assert!(msg.contains("'faxes'") && msg.contains("teams-channels"), "{msg}");
+        assert!(
+            msg.contains("'faxes'") && msg.contains("teams-channels"),
+            "{msg}"
+        );
         assert!("".parse::<DataTypeSet>().is_err());
     }
 

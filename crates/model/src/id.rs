@@ -36,11 +36,17 @@ impl Guid {
         let trimmed = value.trim();
         // Only the hyphenated 36-character form is accepted: it is what the portal shows.
         if trimmed.len() != 36 {
-            return Err(IdError::NotAGuid { what, value: value.to_owned() });
+            return Err(IdError::NotAGuid {
+                what,
+                value: value.to_owned(),
+            });
         }
         uuid::Uuid::parse_str(trimmed)
             .map(Guid)
-            .map_err(|_| IdError::NotAGuid { what, value: value.to_owned() })
+            .map_err(|_| IdError::NotAGuid {
+                what,
+                value: value.to_owned(),
+            })
     }
 
     /// Wraps a UUID.
@@ -176,10 +182,17 @@ mod tests {
     fn tenant_accepts_guid_and_domain_only() {
         assert!(TenantId::parse("contoso.onmicrosoft.com").is_ok());
         assert_eq!(
-            TenantId::parse("Contoso.OnMicrosoft.com").map(|t| t.to_string()).ok(),
+            TenantId::parse("Contoso.OnMicrosoft.com")
+                .map(|t| t.to_string())
+                .ok(),
             Some("contoso.onmicrosoft.com".to_owned())
         );
-        assert!(TenantId::parse("6731de76-14a6-49ae-97bc-6eba6914391e").expect("guid").guid().is_some());
+        assert!(
+            TenantId::parse("6731de76-14a6-49ae-97bc-6eba6914391e")
+                .expect("guid")
+                .guid()
+                .is_some()
+        );
         assert!(TenantId::parse("contoso").is_err());
         assert!(TenantId::parse("bad/tenant.com").is_err());
         assert!(TenantId::parse("").is_err());

@@ -35,7 +35,9 @@ pub struct Scope {
 }
 
 /// What m365vault does with a data type.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Operation {
     /// Read it from Microsoft 365 into the repository.
@@ -101,7 +103,9 @@ pub fn unsupported_reason(data_type: DataType, operation: Operation) -> Option<&
 
 /// The permission named `name` (case-insensitive).
 pub fn permission(name: &str) -> Option<&'static Permission> {
-    PERMISSIONS.iter().find(|p| p.name.eq_ignore_ascii_case(name))
+    PERMISSIONS
+        .iter()
+        .find(|p| p.name.eq_ignore_ascii_case(name))
 }
 
 /// The permission with app role id `id`.
@@ -125,16 +129,32 @@ pub const IMPLIES: &[(&str, &[&str])] = &[
     ("Contacts.ReadWrite", &["Contacts.Read"]),
     ("Files.ReadWrite.All", &["Files.Read.All"]),
     ("Sites.Read.All", &["Files.Read.All"]),
-    ("Sites.ReadWrite.All", &["Sites.Read.All", "Files.ReadWrite.All"]),
+    (
+        "Sites.ReadWrite.All",
+        &["Sites.Read.All", "Files.ReadWrite.All"],
+    ),
     ("Sites.Manage.All", &["Sites.ReadWrite.All"]),
     ("Sites.FullControl.All", &["Sites.Manage.All"]),
     ("Chat.ReadWrite.All", &["Chat.Read.All"]),
     ("Chat.Read.All", &["Chat.ReadBasic.All"]),
-    ("Group.ReadWrite.All", &["Group.Read.All", "GroupMember.ReadWrite.All"]),
-    ("Group.Read.All", &["GroupMember.Read.All", "Group-Conversation.Read.All"]),
+    (
+        "Group.ReadWrite.All",
+        &["Group.Read.All", "GroupMember.ReadWrite.All"],
+    ),
+    (
+        "Group.Read.All",
+        &["GroupMember.Read.All", "Group-Conversation.Read.All"],
+    ),
     ("GroupMember.ReadWrite.All", &["GroupMember.Read.All"]),
     ("Directory.ReadWrite.All", &["Directory.Read.All"]),
-    ("Directory.Read.All", &["User.Read.All", "GroupMember.Read.All", "Organization.Read.All"]),
+    (
+        "Directory.Read.All",
+        &[
+            "User.Read.All",
+            "GroupMember.Read.All",
+            "Organization.Read.All",
+        ],
+    ),
     ("User.ReadWrite.All", &["User.Read.All"]),
     ("Organization.ReadWrite.All", &["Organization.Read.All"]),
     ("Application.ReadWrite.All", &["Application.Read.All"]),
@@ -197,12 +217,20 @@ fn to_permissions(names: Vec<&'static str>) -> Vec<&'static Permission> {
 
 /// The smallest set of permissions that lets `operation` work for `data_type`.
 pub fn required(data_type: DataType, operation: Operation) -> Vec<&'static Permission> {
-    to_permissions(minimal(calls(data_type, operation).iter().map(|c| c.permission).collect()))
+    to_permissions(minimal(
+        calls(data_type, operation)
+            .iter()
+            .map(|c| c.permission)
+            .collect(),
+    ))
 }
 
 /// The smallest set of permissions that lets every operation on every data type
 /// in `data_types` work.
-pub fn required_for<I: IntoIterator<Item = DataType>>(data_types: I, operations: &[Operation]) -> Vec<&'static Permission> {
+pub fn required_for<I: IntoIterator<Item = DataType>>(
+    data_types: I,
+    operations: &[Operation],
+) -> Vec<&'static Permission> {
     let mut names = Vec::new();
     for d in data_types {
         for op in operations {
@@ -245,7 +273,10 @@ pub struct DataTypeAccess {
 /// Evaluates `granted` application permissions (the token's `roles`) for `data_type`.
 pub fn evaluate<S: AsRef<str>>(data_type: DataType, granted: &[S]) -> DataTypeAccess {
     let access = |op| Access {
-        missing: required(data_type, op).into_iter().filter(|p| !satisfied(p.name, granted)).collect(),
+        missing: required(data_type, op)
+            .into_iter()
+            .filter(|p| !satisfied(p.name, granted))
+            .collect(),
     };
     DataTypeAccess {
         data_type,

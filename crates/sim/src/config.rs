@@ -51,7 +51,9 @@ impl Default for SimConfig {
 impl SimConfig {
     /// The clock to use.
     pub fn clock(&self) -> SharedClock {
-        self.clock.clone().unwrap_or_else(|| Arc::new(SystemClock) as Arc<dyn Clock>)
+        self.clock
+            .clone()
+            .unwrap_or_else(|| Arc::new(SystemClock) as Arc<dyn Clock>)
     }
 }
 

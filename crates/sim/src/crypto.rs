@@ -77,13 +77,17 @@ pub struct CertificateInfo {
 
 /// Reads an RSA certificate (DER).
 pub fn certificate_info(der: &[u8]) -> Result<CertificateInfo, CryptoError> {
-    let (_, cert) = X509Certificate::from_der(der).map_err(|e| CryptoError::Parse(e.to_string()))?;
+    let (_, cert) =
+        X509Certificate::from_der(der).map_err(|e| CryptoError::Parse(e.to_string()))?;
     let spki = cert.public_key();
     let Ok(PublicKey::RSA(rsa)) = spki.parsed() else {
         return Err(CryptoError::NotRsa);
     };
     let strip = |b: &[u8]| {
-        let first = b.iter().position(|x| *x != 0).unwrap_or(b.len().saturating_sub(1));
+        let first = b
+            .iter()
+            .position(|x| *x != 0)
+            .unwrap_or(b.len().saturating_sub(1));
         b[first..].to_vec()
     };
     Ok(CertificateInfo {
@@ -121,14 +125,20 @@ pub fn tls_material(now: OffsetDateTime) -> Result<TlsMaterial, CryptoError> {
     dn.push(DnType::CommonName, "m365vault simulator CA");
     ca_params.distinguished_name = dn;
     ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-    ca_params.key_usages = vec![rcgen::KeyUsagePurpose::KeyCertSign, rcgen::KeyUsagePurpose::CrlSign];
+    ca_params.key_usages = vec![
+        rcgen::KeyUsagePurpose::KeyCertSign,
+        rcgen::KeyUsagePurpose::CrlSign,
+    ];
     ca_params.not_before = now - time::Duration::days(1);
     ca_params.not_after = now + time::Duration::days(365);
     let ca = rcgen::CertifiedIssuer::self_signed(ca_params, ca_key)?;
 
     let server_key = KeyPair::generate()?;
-    let mut params =
-        CertificateParams::new(vec!["localhost".to_owned(), "127.0.0.1".to_owned(), "::1".to_owned()])?;
+    let mut params = CertificateParams::new(vec![
+        "localhost".to_owned(),
+        "127.0.0.1".to_owned(),
+        "::1".to_owned(),
+    ])?;
     let mut dn = DistinguishedName::new();
     dn.push(DnType::CommonName, "localhost");
     params.distinguished_name = dn;
@@ -148,7 +158,9 @@ mod tests {
 
     #[test]
     fn generated_certificate_reads_back() {
-        let now = OffsetDateTime::now_utc().replace_nanosecond(0).expect("valid");
+        let now = OffsetDateTime::now_utc()
+            .replace_nanosecond(0)
+            .expect("valid");
         let c = rsa_certificate("test", now, now + time::Duration::days(30)).expect("generates");
         let info = certificate_info(&c.cert_der).expect("parses");
         assert_eq!(info.exponent, vec![1, 0, 1]);

@@ -31,12 +31,17 @@ impl RequestContext {
             .filter(|v| v.len() <= 128)
             .map(str::to_owned)
             .unwrap_or_else(|| request_id.clone());
-        RequestContext { request_id, client_request_id }
+        RequestContext {
+            request_id,
+            client_request_id,
+        }
     }
 
     /// The current request's context, or a fresh one outside a request.
     pub fn current() -> RequestContext {
-        REQUEST.try_with(Clone::clone).unwrap_or_else(|_| RequestContext::from_headers(&HeaderMap::new()))
+        REQUEST
+            .try_with(Clone::clone)
+            .unwrap_or_else(|_| RequestContext::from_headers(&HeaderMap::new()))
     }
 }
 
@@ -56,7 +61,12 @@ pub struct GraphFailure {
 impl GraphFailure {
     /// A failure with `status`, `code` and `message`.
     pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
-        GraphFailure { status, code: code.to_owned(), message: message.into(), headers: Vec::new() }
+        GraphFailure {
+            status,
+            code: code.to_owned(),
+            message: message.into(),
+            headers: Vec::new(),
+        }
     }
 
     /// Adds a response header.
@@ -82,13 +92,19 @@ impl GraphFailure {
         Self::new(
             StatusCode::NOT_FOUND,
             "Request_ResourceNotFound",
-            format!("Resource '{id}' does not exist or one of its queried reference-property objects are not present."),
+            format!(
+                "Resource '{id}' does not exist or one of its queried reference-property objects are not present."
+            ),
         )
     }
 
     /// 403 `Authorization_RequestDenied` (directory).
     pub fn directory_denied() -> Self {
-        Self::new(StatusCode::FORBIDDEN, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.")
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "Authorization_RequestDenied",
+            "Insufficient privileges to complete the operation.",
+        )
     }
 
     /// The JSON body.
@@ -108,7 +124,9 @@ impl GraphFailure {
 
 /// The current UTC time in Graph's `innerError.date` form (seconds, no fraction).
 pub fn now_seconds() -> String {
-    let now = OffsetDateTime::now_utc().replace_nanosecond(0).unwrap_or_else(|_| OffsetDateTime::now_utc());
+    let now = OffsetDateTime::now_utc()
+        .replace_nanosecond(0)
+        .unwrap_or_else(|_| OffsetDateTime::now_utc());
     now.format(&Rfc3339).unwrap_or_default()
 }
 

@@ -34,17 +34,32 @@ pub struct IdentityState {
 /// The identity platform's routes.
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/{tenant}/v2.0/.well-known/openid-configuration", get(openid_configuration))
+        .route(
+            "/{tenant}/v2.0/.well-known/openid-configuration",
+            get(openid_configuration),
+        )
         .route("/{tenant}/discovery/v2.0/keys", get(jwks))
         .route("/{tenant}/discovery/keys", get(jwks))
         .route("/{tenant}/oauth2/v2.0/token", post(token::token))
         .route("/{tenant}/oauth2/v2.0/devicecode", post(token::device_code))
-        .route("/{tenant}/oauth2/v2.0/authorize", get(pages::authorize_form).post(pages::authorize_submit))
-        .route("/{tenant}/v2.0/adminconsent", get(pages::consent_form).post(pages::consent_submit))
-        .route("/devicelogin", get(pages::device_login_form).post(pages::device_login_submit))
+        .route(
+            "/{tenant}/oauth2/v2.0/authorize",
+            get(pages::authorize_form).post(pages::authorize_submit),
+        )
+        .route(
+            "/{tenant}/v2.0/adminconsent",
+            get(pages::consent_form).post(pages::consent_submit),
+        )
+        .route(
+            "/devicelogin",
+            get(pages::device_login_form).post(pages::device_login_submit),
+        )
 }
 
-async fn openid_configuration(State(state): State<AppState>, Path(tenant): Path<String>) -> Response {
+async fn openid_configuration(
+    State(state): State<AppState>,
+    Path(tenant): Path<String>,
+) -> Response {
     let t = state.tenant();
     if !t.matches(&tenant) && !matches!(tenant.as_str(), "common" | "organizations") {
         return errors::AadError::tenant_not_found(&tenant, "invalid_tenant").into_response();

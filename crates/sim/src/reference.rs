@@ -10,7 +10,8 @@ use std::sync::OnceLock;
 use serde::Deserialize;
 
 const PERMISSIONS_JSON: &str = include_str!("../../../reference/graph/permissions.json");
-const DESCRIPTIONS_JSON: &str = include_str!("../../../reference/graph/permission-descriptions.json");
+const DESCRIPTIONS_JSON: &str =
+    include_str!("../../../reference/graph/permission-descriptions.json");
 
 /// An application permission (app role) of Microsoft Graph.
 #[derive(Debug, Clone, Deserialize)]
@@ -21,10 +22,15 @@ pub struct AppRoleInfo {
     /// The permission name, such as `Mail.Read`.
     pub value: String,
     /// What the portal shows as its name.
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub admin_consent_display_name: String,
     /// What the portal shows as its description.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub admin_consent_description: String,
+}
+
+fn null_as_empty<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    Ok(Option::<String>::deserialize(d)?.unwrap_or_default())
 }
 
 /// A delegated permission (scope) of Microsoft Graph.
@@ -36,9 +42,10 @@ pub struct ScopeInfo {
     /// The scope name, such as `Application.ReadWrite.All`.
     pub value: String,
     /// What the portal shows as its name.
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub admin_consent_display_name: String,
     /// What the portal shows as its description.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub admin_consent_description: String,
     /// Whether only an administrator can consent.
     #[serde(default)]
@@ -97,8 +104,8 @@ impl Reference {
 
     fn load() -> Reference {
         // The embedded files are part of the build; a parse failure is a build defect.
-        let descriptions: Descriptions =
-            serde_json::from_str(DESCRIPTIONS_JSON).expect("embedded permission-descriptions.json parses");
+        let descriptions: Descriptions = serde_json::from_str(DESCRIPTIONS_JSON)
+            .expect("embedded permission-descriptions.json parses");
         let file: PermissionsFile =
             serde_json::from_str(PERMISSIONS_JSON).expect("embedded permissions.json parses");
         let mut grants: HashMap<(String, String), Grants> = HashMap::new();
@@ -108,7 +115,9 @@ impl Reference {
                 let delegated = set.scheme_keys.iter().any(|s| s == "DelegatedWork");
                 for path in set.paths.keys() {
                     for method in &set.methods {
-                        let g = grants.entry((method.to_ascii_uppercase(), path.to_ascii_lowercase())).or_default();
+                        let g = grants
+                            .entry((method.to_ascii_uppercase(), path.to_ascii_lowercase()))
+                            .or_default();
                         if app {
                             g.application.insert(name.clone());
                         }
@@ -128,7 +137,8 @@ impl Reference {
 
     /// The grants of `method` on a path template such as `/users/{id}/memberof`.
     pub fn grants(&self, method: &str, template: &str) -> Option<&Grants> {
-        self.grants.get(&(method.to_ascii_uppercase(), template.to_ascii_lowercase()))
+        self.grants
+            .get(&(method.to_ascii_uppercase(), template.to_ascii_lowercase()))
     }
 
     /// Every application permission.
@@ -153,7 +163,9 @@ impl Reference {
 
     /// The delegated scope named `value` (case-insensitive, as the identity platform treats them).
     pub fn scope_by_value(&self, value: &str) -> Option<&ScopeInfo> {
-        self.scopes.iter().find(|s| s.value.eq_ignore_ascii_case(value))
+        self.scopes
+            .iter()
+            .find(|s| s.value.eq_ignore_ascii_case(value))
     }
 }
 

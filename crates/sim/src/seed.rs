@@ -38,10 +38,14 @@ impl Seed {
     /// A client secret value in the shape Entra ID issues: a three-character hint,
     /// a version marker and 34 more characters (40 in all).
     pub fn secret_value(self, kind: &str, index: u64) -> String {
-        const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~";
+        const ALPHABET: &[u8] =
+            b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~";
         let d = self.digest(kind, index);
         let d2 = self.digest(kind, index.wrapping_add(1 << 63));
-        let mut chars = d.iter().chain(d2.iter()).map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char);
+        let mut chars = d
+            .iter()
+            .chain(d2.iter())
+            .map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char);
         let hint: String = chars.by_ref().take(3).collect();
         let rest: String = chars.take(34).collect();
         format!("{hint}8Q~{rest}")

@@ -1,6 +1,6 @@
 //! The simulator's shared state.
 
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Arc, MutexGuard, OnceLock, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use axum::Router;
 use time::OffsetDateTime;
@@ -35,7 +35,12 @@ pub type AppState = Arc<SimState>;
 
 impl SimState {
     /// Builds the state.
-    pub fn new(config: SimConfig, clock: SharedClock, tenant: Tenant, identity: IdentityState) -> Self {
+    pub fn new(
+        config: SimConfig,
+        clock: SharedClock,
+        tenant: Tenant,
+        identity: IdentityState,
+    ) -> Self {
         let user_count = tenant.users.len();
         SimState {
             throttle: Throttle::new(config.throttle, user_count, config.directory_budget),
@@ -68,7 +73,10 @@ impl SimState {
 
     /// The identity platform's flows.
     pub fn flows(&self) -> MutexGuard<'_, Flows> {
-        self.identity.flows.lock().unwrap_or_else(|e| e.into_inner())
+        self.identity
+            .flows
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
     }
 
     /// The URL the simulator is reachable at, such as `http://127.0.0.1:8080`.

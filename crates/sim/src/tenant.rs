@@ -15,7 +15,10 @@ use model::Guid;
 use model::wire::directory::GroupKind;
 use time::OffsetDateTime;
 
-pub use apps::{AppReg, Assignment, SimCertificate, SimSecret, SimServicePrincipal, SpKind, StandardApp};
+pub use apps::{
+    AppReg, Assignment, GRAPH_CLI_APP_ID, SimCertificate, SimSecret, SimServicePrincipal, SpKind,
+    StandardApp, new_secret_value,
+};
 pub use generate::{GeneratedSecrets, assignment_id, generate};
 
 /// A user of the simulated tenant.
@@ -70,9 +73,15 @@ pub struct SimUser {
 impl SimUser {
     /// Whether the user may administer applications and consent for the tenant.
     pub fn is_admin(&self) -> bool {
-        self.directory_roles
-            .iter()
-            .any(|r| matches!(*r, "Global Administrator" | "Privileged Role Administrator" | "Application Administrator" | "Cloud Application Administrator"))
+        self.directory_roles.iter().any(|r| {
+            matches!(
+                *r,
+                "Global Administrator"
+                    | "Privileged Role Administrator"
+                    | "Application Administrator"
+                    | "Cloud Application Administrator"
+            )
+        })
     }
 }
 
@@ -120,7 +129,10 @@ impl SimGroup {
 
     /// Whether the group can be used for access control.
     pub fn security_enabled(&self) -> bool {
-        matches!(self.kind, GroupKind::Security | GroupKind::MailEnabledSecurity)
+        matches!(
+            self.kind,
+            GroupKind::Security | GroupKind::MailEnabledSecurity
+        )
     }
 }
 
@@ -179,7 +191,8 @@ pub struct Tenant {
 impl Tenant {
     /// Whether `tenant` (a GUID or a domain from a URL) names this tenant.
     pub fn matches(&self, tenant: &str) -> bool {
-        tenant.eq_ignore_ascii_case(&self.id.to_string()) || tenant.eq_ignore_ascii_case(&self.domain)
+        tenant.eq_ignore_ascii_case(&self.id.to_string())
+            || tenant.eq_ignore_ascii_case(&self.domain)
     }
 
     /// Rebuilds the lookup indexes after users or groups were added.
@@ -187,9 +200,15 @@ impl Tenant {
         self.user_index.clear();
         for (i, u) in self.users.iter().enumerate() {
             self.user_index.insert(u.id.to_string(), i);
-            self.user_index.insert(u.user_principal_name.to_ascii_lowercase(), i);
+            self.user_index
+                .insert(u.user_principal_name.to_ascii_lowercase(), i);
         }
-        self.group_index = self.groups.iter().enumerate().map(|(i, g)| (g.id.to_string(), i)).collect();
+        self.group_index = self
+            .groups
+            .iter()
+            .enumerate()
+            .map(|(i, g)| (g.id.to_string(), i))
+            .collect();
     }
 
     /// A live user by object id or user principal name.
@@ -236,12 +255,16 @@ impl Tenant {
 
     /// The app registration whose client id is `app_id`.
     pub fn app_by_app_id(&self, app_id: &str) -> Option<&AppReg> {
-        self.apps.iter().find(|a| a.app_id.to_string().eq_ignore_ascii_case(app_id))
+        self.apps
+            .iter()
+            .find(|a| a.app_id.to_string().eq_ignore_ascii_case(app_id))
     }
 
     /// The service principal of `app_id` in this tenant.
     pub fn sp_by_app_id(&self, app_id: &str) -> Option<&SimServicePrincipal> {
-        self.service_principals.iter().find(|s| s.app_id.to_string().eq_ignore_ascii_case(app_id))
+        self.service_principals
+            .iter()
+            .find(|s| s.app_id.to_string().eq_ignore_ascii_case(app_id))
     }
 
     /// Microsoft Graph's service principal.
@@ -251,13 +274,19 @@ impl Tenant {
 
     /// The application permissions (values) granted to service principal `sp_id` on Microsoft Graph.
     pub fn granted_roles(&self, sp_id: Guid) -> Vec<String> {
-        let Some(graph) = self.graph_sp() else { return Vec::new() };
+        let Some(graph) = self.graph_sp() else {
+            return Vec::new();
+        };
         let reference = crate::reference::Reference::get();
         let mut roles: Vec<String> = self
             .assignments
             .iter()
             .filter(|a| a.principal_id == sp_id && a.resource_id == graph.id)
-            .filter_map(|a| reference.role_by_id(&a.app_role_id.to_string()).map(|r| r.value.clone()))
+            .filter_map(|a| {
+                reference
+                    .role_by_id(&a.app_role_id.to_string())
+                    .map(|r| r.value.clone())
+            })
             .collect();
         roles.sort();
         roles.dedup();

@@ -5,7 +5,10 @@ use serde_json::Value;
 use super::*;
 
 fn reference(name: &str) -> Value {
-    let path = format!("{}/../../reference/graph/{name}", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/../../reference/graph/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
@@ -14,18 +17,32 @@ fn reference(name: &str) -> Value {
 fn grants() -> HashMap<(String, String), Vec<String>> {
     let file = reference("permissions.json");
     let mut out: HashMap<(String, String), Vec<String>> = HashMap::new();
-    let Some(perms) = file["permissions"].as_object() else { panic!("permissions.json has no permissions") };
+    let Some(perms) = file["permissions"].as_object() else {
+        panic!("permissions.json has no permissions")
+    };
     for (name, perm) in perms {
         for set in perm["pathSets"].as_array().into_iter().flatten() {
-            let app = set["schemeKeys"].as_array().into_iter().flatten().any(|k| k == "Application");
+            let app = set["schemeKeys"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|k| k == "Application");
             if !app {
                 continue;
             }
             for method in set["methods"].as_array().into_iter().flatten() {
-                for path in set["paths"].as_object().into_iter().flatten().map(|(p, _)| p) {
-                    out.entry((method.as_str().unwrap_or_default().to_owned(), path.to_lowercase()))
-                        .or_default()
-                        .push(name.clone());
+                for path in set["paths"]
+                    .as_object()
+                    .into_iter()
+                    .flatten()
+                    .map(|(p, _)| p)
+                {
+                    out.entry((
+                        method.as_str().unwrap_or_default().to_owned(),
+                        path.to_lowercase(),
+                    ))
+                    .or_default()
+                    .push(name.clone());
                 }
             }
         }
@@ -47,7 +64,11 @@ fn all_calls() -> Vec<(DataType, Operation, &'static GraphCall)> {
 fn matrix_matches_reference() {
     let grants = grants();
     for (d, op, call) in all_calls() {
-        assert!(permission(call.permission).is_some(), "{d} {op:?}: {} is not in the catalog", call.permission);
+        assert!(
+            permission(call.permission).is_some(),
+            "{d} {op:?}: {} is not in the catalog",
+            call.permission
+        );
         if call.note.starts_with("https://learn.microsoft.com/") {
             continue;
         }
@@ -55,9 +76,16 @@ fn matrix_matches_reference() {
         let path = path.strip_suffix("/$ref").unwrap_or(&path);
         let granting = grants
             .get(&(call.method.to_owned(), path.to_owned()))
-            .unwrap_or_else(|| panic!("{d} {op:?}: {} {} is not in permissions.json and has no note", call.method, call.path));
+            .unwrap_or_else(|| {
+                panic!(
+                    "{d} {op:?}: {} {} is not in permissions.json and has no note",
+                    call.method, call.path
+                )
+            });
         assert!(
-            granting.iter().any(|g| g.eq_ignore_ascii_case(call.permission)),
+            granting
+                .iter()
+                .any(|g| g.eq_ignore_ascii_case(call.permission)),
             "{d} {op:?}: {} {} is not granted by {} (granted by {granting:?})",
             call.method,
             call.path,
@@ -76,9 +104,16 @@ fn catalog_matches_microsofts_ids_and_names() {
         .filter_map(|r| Some((r["value"].as_str()?, r)))
         .collect();
     for p in PERMISSIONS {
-        let r = roles.get(p.name).unwrap_or_else(|| panic!("{} is not an application permission", p.name));
+        let r = roles
+            .get(p.name)
+            .unwrap_or_else(|| panic!("{} is not an application permission", p.name));
         assert_eq!(r["id"].as_str(), Some(p.id), "{}", p.name);
-        assert_eq!(r["adminConsentDisplayName"].as_str().map(str::trim), Some(p.display_name), "{}", p.name);
+        assert_eq!(
+            r["adminConsentDisplayName"].as_str().map(str::trim),
+            Some(p.display_name),
+            "{}",
+            p.name
+        );
     }
     let scopes: HashMap<&str, &str> = desc["delegatedScopesList"]
         .as_array()
@@ -91,9 +126,14 @@ fn catalog_matches_microsofts_ids_and_names() {
     }
     let ids = reference("permission-ids.json");
     for p in PERMISSIONS {
-        let deployments = ids["permissionDeployments"][p.name].as_array().cloned().unwrap_or_default();
+        let deployments = ids["permissionDeployments"][p.name]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
         assert!(
-            deployments.iter().any(|d| d["scheme"] == "Application" && d["id"] == p.id),
+            deployments
+                .iter()
+                .any(|d| d["scheme"] == "Application" && d["id"] == p.id),
             "{}: app role id not in permission-ids.json",
             p.name
         );
@@ -105,26 +145,50 @@ fn implications_name_known_permissions_and_have_no_cycles() {
     for (from, tos) in IMPLIES {
         assert!(permission(from).is_some(), "{from}");
         for to in *tos {
-            assert!(to.ends_with("ReadBasic.All") || permission(to).is_some(), "{to}");
+            assert!(
+                to.ends_with("ReadBasic.All") || permission(to).is_some(),
+                "{to}"
+            );
             assert!(!implies(to, from), "cycle between {from} and {to}");
         }
     }
     assert!(implies("Directory.ReadWrite.All", "User.Read.All"));
     assert!(implies("Sites.FullControl.All", "Files.Read.All"));
     assert!(!implies("Mail.Read", "Mail.ReadWrite"));
-    assert!(!implies("Directory.Read.All", "Group-Conversation.Read.All"));
+    assert!(!implies(
+        "Directory.Read.All",
+        "Group-Conversation.Read.All"
+    ));
 }
 
 #[test]
 fn required_sets_are_minimal() {
     let names = |v: Vec<&Permission>| v.iter().map(|p| p.name).collect::<Vec<_>>();
-    assert_eq!(names(required(DataType::Mail, Operation::Backup)), ["Mail.Read", "MailboxSettings.Read", "User.Read.All"]);
-    assert_eq!(names(required(DataType::Chats, Operation::Backup)), ["Chat.Read.All", "User.Read.All"]);
-    assert_eq!(names(required(DataType::Sharepoint, Operation::Restore)), ["Sites.Manage.All"]);
-    assert_eq!(names(required(DataType::Inventory, Operation::Backup)), ["Organization.Read.All", "Reports.Read.All", "User.Read.All"]);
+    assert_eq!(
+        names(required(DataType::Mail, Operation::Backup)),
+        ["Mail.Read", "MailboxSettings.Read", "User.Read.All"]
+    );
+    assert_eq!(
+        names(required(DataType::Chats, Operation::Backup)),
+        ["Chat.Read.All", "User.Read.All"]
+    );
+    assert_eq!(
+        names(required(DataType::Sharepoint, Operation::Restore)),
+        ["Sites.Manage.All"]
+    );
+    assert_eq!(
+        names(required(DataType::Inventory, Operation::Backup)),
+        ["Organization.Read.All", "Reports.Read.All", "User.Read.All"]
+    );
     let all = names(all_application_permissions());
-    assert!(all.contains(&"Mail.ReadWrite") && !all.contains(&"Mail.Read"), "{all:?}");
-    assert!(!all.iter().any(|p| p.starts_with("Directory.")), "no tenant-wide directory write: {all:?}");
+    assert!(
+        all.contains(&"Mail.ReadWrite") && !all.contains(&"Mail.Read"),
+        "{all:?}"
+    );
+    assert!(
+        !all.iter().any(|p| p.starts_with("Directory.")),
+        "no tenant-wide directory write: {all:?}"
+    );
 }
 
 #[test]
@@ -133,12 +197,26 @@ fn evaluate_reports_missing_permissions_per_operation() {
     let mail = evaluate(DataType::Mail, &mail_only);
     assert!(mail.backup.ok());
     let restore = mail.restore.expect("mail can be restored");
-    assert_eq!(restore.missing.iter().map(|p| p.name).collect::<Vec<_>>(), ["Mail.ReadWrite"]);
+    assert_eq!(
+        restore.missing.iter().map(|p| p.name).collect::<Vec<_>>(),
+        ["Mail.ReadWrite"]
+    );
 
     let files = evaluate(DataType::Onedrive, &mail_only);
-    assert_eq!(files.backup.missing.iter().map(|p| p.name).collect::<Vec<_>>(), ["Files.Read.All"]);
+    assert_eq!(
+        files
+            .backup
+            .missing
+            .iter()
+            .map(|p| p.name)
+            .collect::<Vec<_>>(),
+        ["Files.Read.All"]
+    );
 
-    let chats = evaluate(DataType::Chats, &["Chat.ReadWrite.All", "Directory.Read.All"]);
+    let chats = evaluate(
+        DataType::Chats,
+        &["Chat.ReadWrite.All", "Directory.Read.All"],
+    );
     assert!(chats.backup.ok());
     assert!(chats.restore.is_none());
     assert!(unsupported_reason(DataType::Chats, Operation::Restore).is_some());

@@ -40,7 +40,11 @@ pub struct BatchResponse {
     /// The responses, in any order.
     pub responses: Vec<BatchResponseItem>,
     /// A link to more responses (not used by Graph v1.0 today).
-    #[serde(rename = "@odata.nextLink", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "@odata.nextLink",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub next_link: Option<String>,
 }
 

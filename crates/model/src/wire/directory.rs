@@ -90,8 +90,17 @@ pub enum GroupKind {
 impl Group {
     /// Classifies the group the way the Microsoft 365 admin center does.
     pub fn kind(&self) -> GroupKind {
-        let unified = self.group_types.as_deref().unwrap_or_default().iter().any(|t| t == "Unified");
-        match (unified, self.mail_enabled.unwrap_or(false), self.security_enabled.unwrap_or(false)) {
+        let unified = self
+            .group_types
+            .as_deref()
+            .unwrap_or_default()
+            .iter()
+            .any(|t| t == "Unified");
+        match (
+            unified,
+            self.mail_enabled.unwrap_or(false),
+            self.security_enabled.unwrap_or(false),
+        ) {
             (true, _, _) => GroupKind::Microsoft365,
             (false, true, true) => GroupKind::MailEnabledSecurity,
             (false, true, false) => GroupKind::Distribution,
@@ -236,10 +245,18 @@ pub struct PasswordCredential {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secret_text: Option<String>,
     /// Valid from.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "time::serde::rfc3339::option")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "time::serde::rfc3339::option"
+    )]
     pub start_date_time: Option<OffsetDateTime>,
     /// Expires.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "time::serde::rfc3339::option")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "time::serde::rfc3339::option"
+    )]
     pub end_date_time: Option<OffsetDateTime>,
 }
 
@@ -266,10 +283,18 @@ pub struct KeyCredential {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub usage: Option<String>,
     /// Valid from.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "time::serde::rfc3339::option")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "time::serde::rfc3339::option"
+    )]
     pub start_date_time: Option<OffsetDateTime>,
     /// Expires.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "time::serde::rfc3339::option")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "time::serde::rfc3339::option"
+    )]
     pub end_date_time: Option<OffsetDateTime>,
 }
 
@@ -369,9 +394,15 @@ mod tests {
     fn unknown_properties_survive_a_round_trip() {
         let json = r#"{"id":"1","displayName":"A","businessPhones":["+1"],"officeLocation":null}"#;
         let user: User = serde_json::from_str(json).expect("parses");
-        assert_eq!(user.extra.get("businessPhones"), Some(&serde_json::json!(["+1"])));
+        assert_eq!(
+            user.extra.get("businessPhones"),
+            Some(&serde_json::json!(["+1"]))
+        );
         let back = serde_json::to_value(&user).expect("serializes");
-        assert_eq!(back, serde_json::from_str::<serde_json::Value>(json).expect("json"));
+        assert_eq!(
+            back,
+            serde_json::from_str::<serde_json::Value>(json).expect("json")
+        );
     }
 
     #[test]

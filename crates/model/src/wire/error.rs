@@ -17,7 +17,11 @@ pub struct GraphError {
     /// A message for developers.
     pub message: String,
     /// Request identifiers for Microsoft support.
-    #[serde(rename = "innerError", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "innerError",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub inner_error: Option<InnerError>,
 }
 
@@ -28,10 +32,18 @@ pub struct InnerError {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date: Option<String>,
     /// The service's id of the request.
-    #[serde(rename = "request-id", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "request-id",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub request_id: Option<String>,
     /// The client's id of the request, echoed from the `client-request-id` header.
-    #[serde(rename = "client-request-id", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "client-request-id",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub client_request_id: Option<String>,
 }
 
@@ -39,7 +51,11 @@ impl GraphErrorBody {
     /// Builds an error body.
     pub fn new(code: impl Into<String>, message: impl Into<String>, inner: InnerError) -> Self {
         GraphErrorBody {
-            error: GraphError { code: code.into(), message: message.into(), inner_error: Some(inner) },
+            error: GraphError {
+                code: code.into(),
+                message: message.into(),
+                inner_error: Some(inner),
+            },
         }
     }
 }

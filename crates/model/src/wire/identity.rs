@@ -63,7 +63,11 @@ impl TokenErrorBody {
 
     /// The first line of the description without the `AADSTSnnn: ` prefix.
     pub fn summary(&self) -> &str {
-        let first = self.error_description.split(['\r', '\n']).next().unwrap_or_default();
+        let first = self
+            .error_description
+            .split(['\r', '\n'])
+            .next()
+            .unwrap_or_default();
         match first.split_once(": ") {
             Some((code, rest)) if code.starts_with("AADSTS") => rest,
             _ => first,
@@ -168,7 +172,10 @@ mod tests {
         .expect("parses");
         assert_eq!(body.code(), Some(7000215));
         assert_eq!(body.summary(), "Invalid client secret provided. Ensure...");
-        let no_codes = TokenErrorBody { error_codes: vec![], ..body };
+        let no_codes = TokenErrorBody {
+            error_codes: vec![],
+            ..body
+        };
         assert_eq!(no_codes.code(), Some(7000215));
     }
 }

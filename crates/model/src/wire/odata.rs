@@ -6,16 +6,32 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Page<T> {
     /// `@odata.context`.
-    #[serde(rename = "@odata.context", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "@odata.context",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub context: Option<String>,
     /// `@odata.count`, present when `$count=true` was asked for.
-    #[serde(rename = "@odata.count", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "@odata.count",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub count: Option<u64>,
     /// The whole URL of the next page; absent on the last page.
-    #[serde(rename = "@odata.nextLink", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "@odata.nextLink",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub next_link: Option<String>,
     /// The whole URL to call for the next round of changes (delta queries only, last page).
-    #[serde(rename = "@odata.deltaLink", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "@odata.deltaLink",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub delta_link: Option<String>,
     /// The entities of this page (possibly none).
     #[serde(default = "Vec::new")]
@@ -24,7 +40,13 @@ pub struct Page<T> {
 
 impl<T> Default for Page<T> {
     fn default() -> Self {
-        Page { context: None, count: None, next_link: None, delta_link: None, value: Vec::new() }
+        Page {
+            context: None,
+            count: None,
+            next_link: None,
+            delta_link: None,
+            value: Vec::new(),
+        }
     }
 }
 

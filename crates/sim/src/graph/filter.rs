@@ -17,13 +17,39 @@ pub enum Filter {
     /// `not a`.
     Not(Box<Filter>),
     /// `path op literal`.
-    Compare { path: String, op: Op, value: Value },
+    Compare {
+        /// Property path.
+        path: String,
+        /// Operator.
+        op: Op,
+        /// Literal.
+        value: Value,
+    },
     /// `path in (a, b)`.
-    In { path: String, values: Vec<Value> },
+    In {
+        /// Property path.
+        path: String,
+        /// Literals.
+        values: Vec<Value>,
+    },
     /// `startswith(path, 'x')` or `endswith(path, 'x')`.
-    Func { name: String, path: String, value: Value },
+    Func {
+        /// `startswith` or `endswith`.
+        name: String,
+        /// Property path.
+        path: String,
+        /// Literal.
+        value: Value,
+    },
     /// `path/any(x: inner)` where `inner` refers to the element as `x`.
-    Any { path: String, var: String, inner: Box<Filter> },
+    Any {
+        /// Collection property path.
+        path: String,
+        /// Lambda variable.
+        var: String,
+        /// Condition on each element.
+        inner: Box<Filter>,
+    },
 }
 
 /// A comparison operator.
@@ -87,7 +113,9 @@ fn tokenize(input: &str) -> Result<Vec<Token>, FilterSyntaxError> {
                 i += 1;
                 loop {
                     match chars.get(i) {
-                        None => return Err(FilterSyntaxError("unterminated string literal".into())),
+                        None => {
+                            return Err(FilterSyntaxError("unterminated string literal".into()));
+                        }
                         Some('\'') if chars.get(i + 1) == Some(&'\'') => {
                             s.push('\'');
                             i += 2;
@@ -106,19 +134,29 @@ fn tokenize(input: &str) -> Result<Vec<Token>, FilterSyntaxError> {
             }
             c if c.is_ascii_digit() || c == '-' => {
                 let start = i;
-                while i < chars.len() && (chars[i].is_ascii_alphanumeric() || matches!(chars[i], '-' | '.' | ':')) {
+                while i < chars.len()
+                    && (chars[i].is_ascii_alphanumeric() || matches!(chars[i], '-' | '.' | ':'))
+                {
                     i += 1;
                 }
                 let text: String = chars[start..i].iter().collect();
                 // GUIDs and dates are bare literals in OData.
                 match text.parse::<f64>() {
-                    Ok(n) if !text.contains('-') || text.starts_with('-') && text[1..].parse::<f64>().is_ok() => out.push(Token::Num(n)),
+                    Ok(n)
+                        if !text.contains('-')
+                            || text.starts_with('-') && text[1..].parse::<f64>().is_ok() =>
+                    {
+                        out.push(Token::Num(n))
+                    }
                     _ => out.push(Token::Str(text)),
                 }
             }
             c if c.is_alphanumeric() || c == '_' || c == '@' || c == '$' => {
                 let start = i;
-                while i < chars.len() && (chars[i].is_alphanumeric() || matches!(chars[i], '_' | '/' | '.' | '@' | '$' | '-')) {
+                while i < chars.len()
+                    && (chars[i].is_alphanumeric()
+                        || matches!(chars[i], '_' | '/' | '.' | '@' | '$' | '-'))
+                {
                     i += 1;
                 }
                 out.push(Token::Ident(chars[start..i].iter().collect()));
@@ -185,11 +223,15 @@ impl Parser {
     fn literal(&mut self) -> Result<Value, FilterSyntaxError> {
         match self.next() {
             Some(Token::Str(s)) => Ok(Value::String(s)),
-            Some(Token::Num(n)) => Ok(serde_json::Number::from_f64(n).map(Value::Number).unwrap_or(Value::Null)),
+            Some(Token::Num(n)) => Ok(serde_json::Number::from_f64(n)
+                .map(Value::Number)
+                .unwrap_or(Value::Null)),
             Some(Token::Ident(w)) if w.eq_ignore_ascii_case("true") => Ok(Value::Bool(true)),
             Some(Token::Ident(w)) if w.eq_ignore_ascii_case("false") => Ok(Value::Bool(false)),
             Some(Token::Ident(w)) if w.eq_ignore_ascii_case("null") => Ok(Value::Null),
-            other => Err(FilterSyntaxError(format!("expected a literal, found {other:?}"))),
+            other => Err(FilterSyntaxError(format!(
+                "expected a literal, found {other:?}"
+            ))),
         }
     }
 
@@ -202,16 +244,26 @@ impl Parser {
             }
             Some(Token::Ident(name)) => {
                 let lower = name.to_ascii_lowercase();
-                if (lower == "startswith" || lower == "endswith") && self.peek() == Some(&Token::Open) {
+                if (lower == "startswith" || lower == "endswith")
+                    && self.peek() == Some(&Token::Open)
+                {
                     self.pos += 1;
                     let path = match self.next() {
                         Some(Token::Ident(p)) => p,
-                        other => return Err(FilterSyntaxError(format!("expected a property, found {other:?}"))),
+                        other => {
+                            return Err(FilterSyntaxError(format!(
+                                "expected a property, found {other:?}"
+                            )));
+                        }
                     };
                     self.expect(Token::Comma)?;
                     let value = self.literal()?;
                     self.expect(Token::Close)?;
-                    return Ok(Filter::Func { name: lower, path, value });
+                    return Ok(Filter::Func {
+                        name: lower,
+                        path,
+                        value,
+                    });
                 }
                 if let Some((path, lambda)) = split_lambda(&name)
                     && self.peek() == Some(&Token::Open)
@@ -220,16 +272,28 @@ impl Parser {
                     self.pos += 1;
                     let var = match self.next() {
                         Some(Token::Ident(v)) => v,
-                        other => return Err(FilterSyntaxError(format!("expected a lambda variable, found {other:?}"))),
+                        other => {
+                            return Err(FilterSyntaxError(format!(
+                                "expected a lambda variable, found {other:?}"
+                            )));
+                        }
                     };
                     self.expect(Token::Colon)?;
                     let inner = self.or()?;
                     self.expect(Token::Close)?;
-                    return Ok(Filter::Any { path: path.to_owned(), var, inner: Box::new(inner) });
+                    return Ok(Filter::Any {
+                        path: path.to_owned(),
+                        var,
+                        inner: Box::new(inner),
+                    });
                 }
                 let op = match self.next() {
                     Some(Token::Ident(op)) => op.to_ascii_lowercase(),
-                    other => return Err(FilterSyntaxError(format!("expected an operator after '{name}', found {other:?}"))),
+                    other => {
+                        return Err(FilterSyntaxError(format!(
+                            "expected an operator after '{name}', found {other:?}"
+                        )));
+                    }
                 };
                 if op == "in" {
                     self.expect(Token::Open)?;
@@ -251,7 +315,11 @@ impl Parser {
                     other => return Err(FilterSyntaxError(format!("unknown operator '{other}'"))),
                 };
                 let value = self.literal()?;
-                Ok(Filter::Compare { path: name, op, value })
+                Ok(Filter::Compare {
+                    path: name,
+                    op,
+                    value,
+                })
             }
             other => Err(FilterSyntaxError(format!("unexpected {other:?}"))),
         }
@@ -266,10 +334,16 @@ fn split_lambda(name: &str) -> Option<(&str, &str)> {
 impl Filter {
     /// Parses a `$filter` expression.
     pub fn parse(input: &str) -> Result<Filter, FilterSyntaxError> {
-        let mut parser = Parser { tokens: tokenize(input)?, pos: 0 };
+        let mut parser = Parser {
+            tokens: tokenize(input)?,
+            pos: 0,
+        };
         let filter = parser.or()?;
         if parser.pos < parser.tokens.len() {
-            return Err(FilterSyntaxError(format!("unexpected {:?}", parser.tokens[parser.pos])));
+            return Err(FilterSyntaxError(format!(
+                "unexpected {:?}",
+                parser.tokens[parser.pos]
+            )));
         }
         Ok(filter)
     }
@@ -283,7 +357,9 @@ impl Filter {
                 v
             }
             Filter::Not(a) => a.paths(),
-            Filter::Compare { path, .. } | Filter::In { path, .. } | Filter::Func { path, .. } => vec![path.clone()],
+            Filter::Compare { path, .. } | Filter::In { path, .. } | Filter::Func { path, .. } => {
+                vec![path.clone()]
+            }
             Filter::Any { path, .. } => vec![path.clone()],
         }
     }
@@ -292,7 +368,9 @@ impl Filter {
     /// (`endswith`, `ne`, `not`), and which one.
     pub fn advanced_operator(&self) -> Option<&'static str> {
         match self {
-            Filter::And(a, b) | Filter::Or(a, b) => a.advanced_operator().or_else(|| b.advanced_operator()),
+            Filter::And(a, b) | Filter::Or(a, b) => {
+                a.advanced_operator().or_else(|| b.advanced_operator())
+            }
             Filter::Not(_) => Some("not"),
             Filter::Compare { op: Op::Ne, .. } => Some("ne"),
             Filter::Func { name, .. } if name == "endswith" => Some("endsWith"),
@@ -317,14 +395,26 @@ impl Filter {
                 values.iter().any(|x| compare(&v, Op::Eq, x))
             }
             Filter::Func { name, path, value } => {
-                let (Value::String(have), Value::String(want)) = (resolve(entity, path, var), value) else {
+                let (Value::String(have), Value::String(want)) =
+                    (resolve(entity, path, var), value)
+                else {
                     return false;
                 };
                 let (have, want) = (have.to_lowercase(), want.to_lowercase());
-                if name == "startswith" { have.starts_with(&want) } else { have.ends_with(&want) }
+                if name == "startswith" {
+                    have.starts_with(&want)
+                } else {
+                    have.ends_with(&want)
+                }
             }
-            Filter::Any { path, var: name, inner } => match resolve(entity, path, var) {
-                Value::Array(items) => items.iter().any(|item| inner.eval(entity, Some((name, item)))),
+            Filter::Any {
+                path,
+                var: name,
+                inner,
+            } => match resolve(entity, path, var) {
+                Value::Array(items) => items
+                    .iter()
+                    .any(|item| inner.eval(entity, Some((name, item)))),
                 _ => false,
             },
         }
@@ -359,7 +449,10 @@ fn compare(have: &Value, op: Op, want: &Value) -> bool {
     use std::cmp::Ordering;
     let ordering = match (have, want) {
         (Value::String(a), Value::String(b)) => Some(a.to_lowercase().cmp(&b.to_lowercase())),
-        (Value::Number(a), Value::Number(b)) => a.as_f64().zip(b.as_f64()).and_then(|(a, b)| a.partial_cmp(&b)),
+        (Value::Number(a), Value::Number(b)) => a
+            .as_f64()
+            .zip(b.as_f64())
+            .and_then(|(a, b)| a.partial_cmp(&b)),
         (Value::Bool(a), Value::Bool(b)) => Some(a.cmp(b)),
         (Value::Null, Value::Null) => Some(Ordering::Equal),
         _ => None,
@@ -392,9 +485,18 @@ mod tests {
         let cases = [
             ("startswith(displayName,'ade')", true),
             ("userPrincipalName eq 'ADELEV@contoso.com'", true),
-            ("accountEnabled eq true and startswith(displayName,'x')", false),
-            ("accountEnabled eq false or displayName eq 'Adele Vance'", true),
-            ("assignedLicenses/any(x:x/skuId eq 6fd2c87f-b296-42f0-b197-1e91e994b900)", true),
+            (
+                "accountEnabled eq true and startswith(displayName,'x')",
+                false,
+            ),
+            (
+                "accountEnabled eq false or displayName eq 'Adele Vance'",
+                true,
+            ),
+            (
+                "assignedLicenses/any(x:x/skuId eq 6fd2c87f-b296-42f0-b197-1e91e994b900)",
+                true,
+            ),
             ("groupTypes/any(c:c eq 'Unified')", true),
             ("displayName in ('A','Adele Vance')", true),
             ("mail eq null", true),
@@ -409,8 +511,18 @@ mod tests {
 
     #[test]
     fn knows_advanced_operators_and_rejects_garbage() {
-        assert_eq!(Filter::parse("endswith(mail,'x')").map(|f| f.advanced_operator()).ok(), Some(Some("endsWith")));
-        assert_eq!(Filter::parse("mail ne 'x'").map(|f| f.advanced_operator()).ok(), Some(Some("ne")));
+        assert_eq!(
+            Filter::parse("endswith(mail,'x')")
+                .map(|f| f.advanced_operator())
+                .ok(),
+            Some(Some("endsWith"))
+        );
+        assert_eq!(
+            Filter::parse("mail ne 'x'")
+                .map(|f| f.advanced_operator())
+                .ok(),
+            Some(Some("ne"))
+        );
         assert!(Filter::parse("displayName eq").is_err());
         assert!(Filter::parse("displayName ~ 'x'").is_err());
         assert!(Filter::parse("startswith(displayName,'x'").is_err());

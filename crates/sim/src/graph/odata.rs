@@ -61,7 +61,13 @@ impl Query {
                 }
                 "top" => q.top = Some(value.clone()),
                 "select" => {
-                    q.select = Some(value.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect())
+                    q.select = Some(
+                        value
+                            .split(',')
+                            .map(|s| s.trim().to_owned())
+                            .filter(|s| !s.is_empty())
+                            .collect(),
+                    )
                 }
                 "filter" => q.filter = Some(value.clone()),
                 "count" => q.count = value.eq_ignore_ascii_case("true"),
@@ -83,7 +89,9 @@ impl Query {
 
     /// The page size: `$top` (1..=max) or `default`.
     pub fn page_size(&self, default: usize, max: usize) -> GraphResult<usize> {
-        let Some(top) = &self.top else { return Ok(default) };
+        let Some(top) = &self.top else {
+            return Ok(default);
+        };
         match top.trim().parse::<i64>() {
             Ok(n) if n >= 1 && n as usize <= max => Ok(n as usize),
             _ => Err(GraphFailure::unsupported_query(format!(
@@ -94,8 +102,14 @@ impl Query {
 
     /// The parsed `$filter`, checked against the properties `filterable` allows
     /// (`None` allows any) and against the advanced-query rules.
-    pub fn filter(&self, resource: &str, filterable: Option<&[&str]>) -> GraphResult<Option<Filter>> {
-        let Some(raw) = &self.filter else { return Ok(None) };
+    pub fn filter(
+        &self,
+        resource: &str,
+        filterable: Option<&[&str]>,
+    ) -> GraphResult<Option<Filter>> {
+        let Some(raw) = &self.filter else {
+            return Ok(None);
+        };
         let filter = Filter::parse(raw)
             .map_err(|e| GraphFailure::bad_request(format!("Invalid filter clause: {}", e.0)))?;
         if let Some(op) = filter.advanced_operator()
@@ -126,15 +140,21 @@ impl Query {
             ));
         }
         if self.orderby.is_some() && self.filter.is_some() && !self.advanced() {
-            return Err(GraphFailure::unsupported_query("Sorting not supported for current query."));
+            return Err(GraphFailure::unsupported_query(
+                "Sorting not supported for current query.",
+            ));
         }
         Ok(())
     }
 
     /// Keeps only the `$select`ed properties of `entity` (plus OData annotations).
     pub fn project(&self, entity: Value, type_name: &str) -> GraphResult<Value> {
-        let Some(select) = &self.select else { return Ok(entity) };
-        let Value::Object(map) = entity else { return Ok(entity) };
+        let Some(select) = &self.select else {
+            return Ok(entity);
+        };
+        let Value::Object(map) = entity else {
+            return Ok(entity);
+        };
         let mut out = Map::new();
         for (k, v) in &map {
             if k.starts_with('@') {
@@ -160,21 +180,24 @@ impl Query {
     pub fn offset(&self) -> GraphResult<usize> {
         match &self.skiptoken {
             None => Ok(0),
-            Some(t) => decode_skiptoken(t).ok_or_else(|| GraphFailure::bad_request("Invalid skip token.")),
+            Some(t) => {
+                decode_skiptoken(t).ok_or_else(|| GraphFailure::bad_request("Invalid skip token."))
+            }
         }
     }
 }
 
 /// Encodes a paging position as an opaque `$skiptoken` (shaped like the directory's).
 pub fn encode_skiptoken(offset: usize) -> String {
-    let mut bytes = b"DSpt".to_vec();
+    // Directory skip tokens begin with "DSpt" and a version byte (base64 "RFNwdA…").
+    let mut bytes = b"DSpt\x02\x00".to_vec();
     bytes.extend_from_slice(&(offset as u64).to_le_bytes());
     URL_SAFE_NO_PAD.encode(bytes)
 }
 
 fn decode_skiptoken(token: &str) -> Option<usize> {
     let bytes = URL_SAFE_NO_PAD.decode(token.trim_end_matches('=')).ok()?;
-    let rest = bytes.strip_prefix(b"DSpt")?;
+    let rest = bytes.strip_prefix(b"DSpt\x02\x00")?;
     let arr: [u8; 8] = rest.try_into().ok()?;
     usize::try_from(u64::from_le_bytes(arr)).ok()
 }
@@ -198,18 +221,33 @@ impl Collection<'_> {
         let offset = self.query.offset()?;
         let total = items.len();
         let end = offset.saturating_add(page_size).min(total);
-        let page: Vec<Value> = items.into_iter().skip(offset).take(end.saturating_sub(offset)).collect();
+        let page: Vec<Value> = items
+            .into_iter()
+            .skip(offset)
+            .take(end.saturating_sub(offset))
+            .collect();
         let mut body = Map::new();
-        let select = self.query.select.as_ref().map(|s| format!("({})", s.join(","))).unwrap_or_default();
+        let select = self
+            .query
+            .select
+            .as_ref()
+            .map(|s| format!("({})", s.join(",")))
+            .unwrap_or_default();
         body.insert(
             "@odata.context".into(),
-            Value::String(format!("{}/v1.0/$metadata#{}{}", self.base, self.context, select)),
+            Value::String(format!(
+                "{}/v1.0/$metadata#{}{}",
+                self.base, self.context, select
+            )),
         );
         if self.query.count && self.query.eventual && offset == 0 {
             body.insert("@odata.count".into(), Value::from(total));
         }
         if end < total {
-            body.insert("@odata.nextLink".into(), Value::String(self.link("$skiptoken", &encode_skiptoken(end))));
+            body.insert(
+                "@odata.nextLink".into(),
+                Value::String(self.link("$skiptoken", &encode_skiptoken(end))),
+            );
         }
         body.insert("value".into(), Value::Array(page));
         Ok(Json(Value::Object(body)).into_response())
@@ -217,14 +255,19 @@ impl Collection<'_> {
 
     /// A link to this path with the request's options and `name=value` added.
     pub fn link(&self, name: &str, value: &str) -> String {
-        let mut s = url::form_urlencoded::Serializer::new(String::new());
-        for (k, v) in &self.query.pairs {
-            if !k.eq_ignore_ascii_case(name) {
-                s.append_pair(k, v);
-            }
-        }
-        s.append_pair(name, value);
-        format!("{}{}?{}", self.base, self.path, s.finish())
+        let mut pairs: Vec<String> = self
+            .query
+            .pairs
+            .iter()
+            .filter(|(k, _)| !k.eq_ignore_ascii_case(name))
+            .map(|(k, v)| format!("{}={}", encode_component(k), encode_component(v)))
+            .collect();
+        pairs.push(format!(
+            "{}={}",
+            encode_component(name),
+            encode_component(value)
+        ));
+        format!("{}{}?{}", self.base, versioned(self.path), pairs.join("&"))
     }
 }
 
@@ -242,7 +285,10 @@ mod tests {
 
     #[test]
     fn top_limits() {
-        let q = |top: &str| Query { top: Some(top.into()), ..Query::default() };
+        let q = |top: &str| Query {
+            top: Some(top.into()),
+            ..Query::default()
+        };
         assert_eq!(q("999").page_size(100, 999).ok(), Some(999));
         let err = q("1000").page_size(100, 999).unwrap_err();
         assert_eq!(err.code, "Request_UnsupportedQuery");
@@ -250,4 +296,41 @@ mod tests {
         assert!(q("0").page_size(100, 999).is_err());
         assert_eq!(Query::default().page_size(100, 999).ok(), Some(100));
     }
+}
+
+/// The request path as the client sent it (handlers in the nested router see it
+/// without the `/v1.0` prefix).
+pub fn versioned(path: &str) -> String {
+    if path.starts_with("/v1.0/") {
+        path.to_owned()
+    } else {
+        format!("/v1.0{path}")
+    }
+}
+
+/// Percent-encodes a query component the way Graph writes its links: OData
+/// punctuation (`$ , ' ( ) :`) stays readable.
+pub fn encode_component(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z'
+            | b'a'..=b'z'
+            | b'0'..=b'9'
+            | b'-'
+            | b'_'
+            | b'.'
+            | b'~'
+            | b'$'
+            | b','
+            | b'\''
+            | b'('
+            | b')'
+            | b':'
+            | b'/'
+            | b'@' => out.push(b as char),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
 }

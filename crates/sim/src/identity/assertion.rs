@@ -31,20 +31,39 @@ struct AssertionClaims {
 }
 
 /// Checks `jwt` against `app`'s certificates.
-pub fn verify(state: &SimState, t: &Tenant, app: &AppReg, jwt: &str, tenant_param: &str) -> Result<(), AadError> {
+pub fn verify(
+    state: &SimState,
+    t: &Tenant,
+    app: &AppReg,
+    jwt: &str,
+    tenant_param: &str,
+) -> Result<(), AadError> {
     let parts: Vec<&str> = jwt.split('.').collect();
     if parts.len() != 3 {
-        return Err(AadError::malformed_jwt("The client assertion is not a JWT."));
+        return Err(AadError::malformed_jwt(
+            "The client assertion is not a JWT.",
+        ));
     }
-    let header = jsonwebtoken::decode_header(jwt).map_err(|e| AadError::malformed_jwt(&e.to_string()))?;
+    let header =
+        jsonwebtoken::decode_header(jwt).map_err(|e| AadError::malformed_jwt(&e.to_string()))?;
     let now = state.now();
 
     let cert = match (&header.x5t_s256, &header.x5t) {
-        (Some(s256), _) => app.certificates.iter().find(|c| b64url(&c.sha256) == s256.trim_end_matches('=')),
-        (None, Some(sha1)) => app.certificates.iter().find(|c| b64url(&c.sha1) == sha1.trim_end_matches('=')),
+        (Some(s256), _) => app
+            .certificates
+            .iter()
+            .find(|c| b64url(&c.sha256) == s256.trim_end_matches('=')),
+        (None, Some(sha1)) => app
+            .certificates
+            .iter()
+            .find(|c| b64url(&c.sha1) == sha1.trim_end_matches('=')),
         (None, None) => return Err(AadError::assertion_signature("The key was not found.")),
     };
-    let thumbprint = header.x5t_s256.clone().or(header.x5t.clone()).unwrap_or_default();
+    let thumbprint = header
+        .x5t_s256
+        .clone()
+        .or(header.x5t.clone())
+        .unwrap_or_default();
     let Some(cert) = cert else {
         return Err(AadError::assertion_signature(&format!(
             "The key was not found., Thumbprint of key used by client: '{thumbprint}'"
@@ -56,7 +75,9 @@ pub fn verify(state: &SimState, t: &Tenant, app: &AppReg, jwt: &str, tenant_para
         )));
     }
     if !matches!(header.alg, Algorithm::RS256 | Algorithm::PS256) {
-        return Err(AadError::malformed_jwt("The client assertion must be signed with RS256 or PS256."));
+        return Err(AadError::malformed_jwt(
+            "The client assertion must be signed with RS256 or PS256.",
+        ));
     }
     let mut validation = Validation::new(header.alg);
     validation.validate_exp = false;
@@ -75,7 +96,9 @@ pub fn verify(state: &SimState, t: &Tenant, app: &AppReg, jwt: &str, tenant_para
     };
 
     let client_id = app.app_id.to_string();
-    if claims.iss.as_deref() != Some(client_id.as_str()) || claims.sub.as_deref() != Some(client_id.as_str()) {
+    if claims.iss.as_deref() != Some(client_id.as_str())
+        || claims.sub.as_deref() != Some(client_id.as_str())
+    {
         return Err(AadError::assertion_issuer());
     }
     let aud = claims.aud.unwrap_or_default();
@@ -83,11 +106,17 @@ pub fn verify(state: &SimState, t: &Tenant, app: &AppReg, jwt: &str, tenant_para
         return Err(AadError::assertion_audience());
     }
     let (Some(nbf), Some(exp)) = (claims.nbf, claims.exp) else {
-        return Err(AadError::malformed_jwt("The client assertion must carry nbf and exp."));
+        return Err(AadError::malformed_jwt(
+            "The client assertion must carry nbf and exp.",
+        ));
     };
     let ts = now.unix_timestamp();
     if ts + SKEW_SECONDS < nbf || ts - SKEW_SECONDS > exp {
-        let fmt = |s: i64| time::OffsetDateTime::from_unix_timestamp(s).map(iso).unwrap_or_default();
+        let fmt = |s: i64| {
+            time::OffsetDateTime::from_unix_timestamp(s)
+                .map(iso)
+                .unwrap_or_default()
+        };
         return Err(AadError::assertion_time(&iso(now), &fmt(nbf), &fmt(exp)));
     }
     Ok(())

@@ -79,7 +79,9 @@ impl Flows {
     /// The device code whose user code is `user_code` (case-insensitive, as the sign-in page accepts it).
     pub fn by_user_code(&mut self, user_code: &str) -> Option<&mut DeviceCode> {
         let wanted = user_code.trim().to_ascii_uppercase();
-        self.device_codes.values_mut().find(|d| d.user_code == wanted)
+        self.device_codes
+            .values_mut()
+            .find(|d| d.user_code == wanted)
     }
 }
 
@@ -88,7 +90,9 @@ pub fn random_code(len: usize) -> String {
     use rand::Rng;
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     let mut rng = rand::rng();
-    (0..len).map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char).collect()
+    (0..len)
+        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
+        .collect()
 }
 
 /// A user code as Entra ID shows them: 9 upper-case letters and digits.
@@ -96,5 +100,7 @@ pub fn user_code() -> String {
     use rand::Rng;
     const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
     let mut rng = rand::rng();
-    (0..9).map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char).collect()
+    (0..9)
+        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
+        .collect()
 }

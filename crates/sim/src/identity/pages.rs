@@ -7,7 +7,8 @@ use std::collections::HashMap;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::http::header::LOCATION;
+use axum::response::{Html, IntoResponse, Response};
 use model::Guid;
 
 use super::errors::AadError;
@@ -18,7 +19,11 @@ use crate::state::AppState;
 use crate::tenant::{Assignment, SimServicePrincipal, SpKind};
 
 fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
 }
 
 fn page(title: &str, body: &str) -> Html<String> {
@@ -29,13 +34,39 @@ fn page(title: &str, body: &str) -> Html<String> {
 }
 
 fn error_page(status: StatusCode, e: &AadError) -> Response {
-    (status, page("Sign in", &format!("<p>AADSTS{}: {}</p>", e.code, escape(&e.message)))).into_response()
+    (
+        status,
+        page(
+            "Sign in",
+            &format!("<p>AADSTS{}: {}</p>", e.code, escape(&e.message)),
+        ),
+    )
+        .into_response()
+}
+
+/// A 302 redirect, as the identity platform sends them.
+fn found(url: &str) -> FoundRedirect {
+    FoundRedirect(url.to_owned())
+}
+
+struct FoundRedirect(String);
+
+impl IntoResponse for FoundRedirect {
+    fn into_response(self) -> Response {
+        (StatusCode::FOUND, [(LOCATION, self.0)]).into_response()
+    }
 }
 
 fn hidden(fields: &HashMap<String, String>) -> String {
     fields
         .iter()
-        .map(|(k, v)| format!("<input type=\"hidden\" name=\"{}\" value=\"{}\">", escape(k), escape(v)))
+        .map(|(k, v)| {
+            format!(
+                "<input type=\"hidden\" name=\"{}\" value=\"{}\">",
+                escape(k),
+                escape(v)
+            )
+        })
         .collect()
 }
 
@@ -68,7 +99,14 @@ pub async fn device_login_submit(State(state): State<AppState>, body: Bytes) -> 
     let user = state.tenant().user(&username).map(|(i, _)| i);
     let mut flows = state.flows();
     let Some(entry) = flows.by_user_code(&code) else {
-        return (StatusCode::BAD_REQUEST, page("Enter code", "<p>That code didn't work. Check the code and try again.</p>")).into_response();
+        return (
+            StatusCode::BAD_REQUEST,
+            page(
+                "Enter code",
+                "<p>That code didn't work. Check the code and try again.</p>",
+            ),
+        )
+            .into_response();
     };
     if entry.state != DeviceCodeState::Pending || state.now() > entry.expires {
         return (StatusCode::BAD_REQUEST, page("Enter code", "<p>That code has expired or was already used. Request a new code from your app.</p>")).into_response();
@@ -78,7 +116,14 @@ pub async fn device_login_submit(State(state): State<AppState>, body: Bytes) -> 
         return page("Sign in canceled", "<p>You have declined to sign in.</p>").into_response();
     }
     let Some(user) = user else {
-        return (StatusCode::BAD_REQUEST, page("Sign in", "<p>We couldn't find an account with that username.</p>")).into_response();
+        return (
+            StatusCode::BAD_REQUEST,
+            page(
+                "Sign in",
+                "<p>We couldn't find an account with that username.</p>",
+            ),
+        )
+            .into_response();
     };
     entry.state = DeviceCodeState::Approved(user);
     let app_name = state
@@ -94,7 +139,11 @@ pub async fn device_login_submit(State(state): State<AppState>, body: Bytes) -> 
 }
 
 /// `GET /{tenant}/oauth2/v2.0/authorize`: the sign-in page of the authorization code flow.
-pub async fn authorize_form(State(state): State<AppState>, Path(tenant): Path<String>, Query(q): Query<HashMap<String, String>>) -> Response {
+pub async fn authorize_form(
+    State(state): State<AppState>,
+    Path(tenant): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
     if let Err(r) = check_authorize(&state, &tenant, &q) {
         return r;
     }
@@ -110,27 +159,47 @@ pub async fn authorize_form(State(state): State<AppState>, Path(tenant): Path<St
     .into_response()
 }
 
-fn check_authorize(state: &AppState, tenant: &str, q: &HashMap<String, String>) -> Result<(), Response> {
+fn check_authorize(
+    state: &AppState,
+    tenant: &str,
+    q: &HashMap<String, String>,
+) -> Result<(), Response> {
     let t = state.tenant();
     if !t.matches(tenant) && !matches!(tenant, "organizations" | "common") {
-        return Err(error_page(StatusCode::BAD_REQUEST, &AadError::tenant_not_found(tenant, "invalid_request")));
+        return Err(error_page(
+            StatusCode::BAD_REQUEST,
+            &AadError::tenant_not_found(tenant, "invalid_request"),
+        ));
     }
     let client_id = q.get("client_id").cloned().unwrap_or_default();
     let Some(app) = t.app_by_app_id(&client_id) else {
-        return Err(error_page(StatusCode::BAD_REQUEST, &AadError::app_not_found(&client_id, tenant)));
+        return Err(error_page(
+            StatusCode::BAD_REQUEST,
+            &AadError::app_not_found(&client_id, tenant),
+        ));
     };
     let redirect = q.get("redirect_uri").cloned().unwrap_or_default();
     if !app.redirect_uri_allowed(&redirect) {
-        return Err(error_page(StatusCode::BAD_REQUEST, &AadError::redirect_not_registered(&redirect, &client_id)));
+        return Err(error_page(
+            StatusCode::BAD_REQUEST,
+            &AadError::redirect_not_registered(&redirect, &client_id),
+        ));
     }
     if q.get("response_type").map(String::as_str) != Some("code") {
-        return Err(error_page(StatusCode::BAD_REQUEST, &AadError::missing_parameter("response_type")));
+        return Err(error_page(
+            StatusCode::BAD_REQUEST,
+            &AadError::missing_parameter("response_type"),
+        ));
     }
     Ok(())
 }
 
 /// `POST /{tenant}/oauth2/v2.0/authorize`: the user signs in; redirect with a code.
-pub async fn authorize_submit(State(state): State<AppState>, Path(tenant): Path<String>, body: Bytes) -> Response {
+pub async fn authorize_submit(
+    State(state): State<AppState>,
+    Path(tenant): Path<String>,
+    body: Bytes,
+) -> Response {
     let form = parse_form(&body);
     if let Err(r) = check_authorize(&state, &tenant, &form) {
         return r;
@@ -139,10 +208,22 @@ pub async fn authorize_submit(State(state): State<AppState>, Path(tenant): Path<
     let state_param = form.get("state").cloned().unwrap_or_default();
     let username = form.get("username").cloned().unwrap_or_default();
     let Some(user) = state.tenant().user(&username).map(|(i, _)| i) else {
-        return (StatusCode::BAD_REQUEST, page("Sign in", "<p>We couldn't find an account with that username.</p>")).into_response();
+        return (
+            StatusCode::BAD_REQUEST,
+            page(
+                "Sign in",
+                "<p>We couldn't find an account with that username.</p>",
+            ),
+        )
+            .into_response();
     };
     let challenge = form.get("code_challenge").map(|c| {
-        (c.clone(), form.get("code_challenge_method").cloned().unwrap_or_else(|| "plain".to_owned()))
+        (
+            c.clone(),
+            form.get("code_challenge_method")
+                .cloned()
+                .unwrap_or_else(|| "plain".to_owned()),
+        )
     });
     let client_id = form.get("client_id").cloned().unwrap_or_default();
     let scope = form.get("scope").cloned().unwrap_or_default();
@@ -154,30 +235,53 @@ pub async fn authorize_submit(State(state): State<AppState>, Path(tenant): Path<
         }
     };
     match result {
-        Ok(code) => Redirect::to(&with_query(&redirect, &[("code", &code), ("state", &state_param)])).into_response(),
-        Err(e) => Redirect::to(&with_query(&redirect, &[
-            ("error", e.error),
-            ("error_description", &format!("AADSTS{}: {}", e.code, e.message)),
-            ("state", &state_param),
-        ]))
+        Ok(code) => found(&with_query(
+            &redirect,
+            &[("code", &code), ("state", &state_param)],
+        ))
+        .into_response(),
+        Err(e) => found(&with_query(
+            &redirect,
+            &[
+                ("error", e.error),
+                (
+                    "error_description",
+                    &format!("AADSTS{}: {}", e.code, e.message),
+                ),
+                ("state", &state_param),
+            ],
+        ))
         .into_response(),
     }
 }
 
 /// `GET /{tenant}/v2.0/adminconsent`: the permissions an app asks for, to accept or decline.
-pub async fn consent_form(State(state): State<AppState>, Path(tenant): Path<String>, Query(q): Query<HashMap<String, String>>) -> Response {
+pub async fn consent_form(
+    State(state): State<AppState>,
+    Path(tenant): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
     let t = state.tenant();
     if !t.matches(&tenant) {
-        return error_page(StatusCode::BAD_REQUEST, &AadError::tenant_not_found(&tenant, "invalid_request"));
+        return error_page(
+            StatusCode::BAD_REQUEST,
+            &AadError::tenant_not_found(&tenant, "invalid_request"),
+        );
     }
     let client_id = q.get("client_id").cloned().unwrap_or_default();
     let Some(app) = t.app_by_app_id(&client_id) else {
-        return error_page(StatusCode::BAD_REQUEST, &AadError::app_not_found(&client_id, &tenant));
+        return error_page(
+            StatusCode::BAD_REQUEST,
+            &AadError::app_not_found(&client_id, &tenant),
+        );
     };
     if let Some(r) = q.get("redirect_uri")
         && !app.redirect_uri_allowed(r)
     {
-        return error_page(StatusCode::BAD_REQUEST, &AadError::redirect_not_registered(r, &client_id));
+        return error_page(
+            StatusCode::BAD_REQUEST,
+            &AadError::redirect_not_registered(r, &client_id),
+        );
     }
     let reference = Reference::get();
     let items: String = app
@@ -186,7 +290,13 @@ pub async fn consent_form(State(state): State<AppState>, Path(tenant): Path<Stri
         .flat_map(|r| r.resource_access.iter())
         .filter(|ra| ra.kind == "Role")
         .filter_map(|ra| reference.role_by_id(&ra.id))
-        .map(|r| format!("<li>{} <small>({})</small></li>", escape(&r.admin_consent_display_name), escape(&r.value)))
+        .map(|r| {
+            format!(
+                "<li>{} <small>({})</small></li>",
+                escape(&r.admin_consent_display_name),
+                escape(&r.value)
+            )
+        })
         .collect();
     page(
         "Permissions requested",
@@ -203,7 +313,11 @@ pub async fn consent_form(State(state): State<AppState>, Path(tenant): Path<Stri
 }
 
 /// `POST /{tenant}/v2.0/adminconsent`: grant (or decline) the app's application permissions.
-pub async fn consent_submit(State(state): State<AppState>, Path(tenant): Path<String>, body: Bytes) -> Response {
+pub async fn consent_submit(
+    State(state): State<AppState>,
+    Path(tenant): Path<String>,
+    body: Bytes,
+) -> Response {
     let form = parse_form(&body);
     let client_id = form.get("client_id").cloned().unwrap_or_default();
     let redirect = form.get("redirect_uri").cloned();
@@ -213,27 +327,51 @@ pub async fn consent_submit(State(state): State<AppState>, Path(tenant): Path<St
     let outcome = grant_consent(&state, &tenant, &client_id, &username, accept);
     let tid = state.tenant().id.to_string();
     match (outcome, redirect) {
-        (Ok(()), Some(r)) => Redirect::to(&with_query(&r, &[
-            ("admin_consent", "True"),
-            ("tenant", &tid),
-            ("scope", "https://graph.microsoft.com/.default"),
-            ("state", &state_param),
-        ]))
+        (Ok(()), Some(r)) => found(&with_query(
+            &r,
+            &[
+                ("admin_consent", "True"),
+                ("tenant", &tid),
+                ("scope", "https://graph.microsoft.com/.default"),
+                ("state", &state_param),
+            ],
+        ))
         .into_response(),
-        (Ok(()), None) => page("Permissions granted", "<p>Admin consent was granted. You may close this window.</p>").into_response(),
-        (Err(e), Some(r)) => Redirect::to(&with_query(&r, &[
-            ("admin_consent", "True"),
-            ("error", e.error),
-            ("error_description", &format!("AADSTS{}: {}", e.code, e.message)),
-            ("state", &state_param),
-        ]))
+        (Ok(()), None) => page(
+            "Permissions granted",
+            "<p>Admin consent was granted. You may close this window.</p>",
+        )
+        .into_response(),
+        (Err(e), Some(r)) => found(&with_query(
+            &r,
+            &[
+                ("admin_consent", "True"),
+                ("error", e.error),
+                (
+                    "error_description",
+                    &format!("AADSTS{}: {}", e.code, e.message),
+                ),
+                ("state", &state_param),
+            ],
+        ))
         .into_response(),
         (Err(e), None) => error_page(StatusCode::FORBIDDEN, &e),
     }
 }
 
-fn grant_consent(state: &AppState, tenant: &str, client_id: &str, username: &str, accept: bool) -> Result<(), AadError> {
-    let denied = |code: u64, message: &str| AadError { status: StatusCode::FORBIDDEN, error: "access_denied", code, message: message.to_owned() };
+fn grant_consent(
+    state: &AppState,
+    tenant: &str,
+    client_id: &str,
+    username: &str,
+    accept: bool,
+) -> Result<(), AadError> {
+    let denied = |code: u64, message: &str| AadError {
+        status: StatusCode::FORBIDDEN,
+        error: "access_denied",
+        code,
+        message: message.to_owned(),
+    };
     if !accept {
         return Err(denied(65004, "User declined to consent to access the app."));
     }
@@ -243,9 +381,16 @@ fn grant_consent(state: &AppState, tenant: &str, client_id: &str, username: &str
         return Err(AadError::tenant_not_found(tenant, "invalid_request"));
     }
     let Some((_, user)) = t.user(username) else {
-        return Err(denied(50034, "The user account does not exist in this directory."));
+        return Err(denied(
+            50034,
+            "The user account does not exist in this directory.",
+        ));
     };
-    if !user.directory_roles.iter().any(|r| matches!(*r, "Global Administrator" | "Privileged Role Administrator")) {
+    if !user
+        .directory_roles
+        .iter()
+        .any(|r| matches!(*r, "Global Administrator" | "Privileged Role Administrator"))
+    {
         return Err(denied(90094, "The grant requires admin permission."));
     }
     let Some(app) = t.app_by_app_id(client_id).cloned() else {
@@ -255,13 +400,21 @@ fn grant_consent(state: &AppState, tenant: &str, client_id: &str, username: &str
         Some(sp) => sp.id,
         None => {
             // Consent creates the enterprise application when it does not exist yet.
-            let sp = SimServicePrincipal { id: Guid::new_v4(), app_id: app.app_id, display_name: app.display_name.clone(), kind: SpKind::Application, created: now };
+            let sp = SimServicePrincipal {
+                id: Guid::new_v4(),
+                app_id: app.app_id,
+                display_name: app.display_name.clone(),
+                kind: SpKind::Application,
+                created: now,
+            };
             let id = sp.id;
             t.service_principals.push(sp);
             id
         }
     };
-    let Some(graph) = t.graph_sp().map(|g| g.id) else { return Ok(()) };
+    let Some(graph) = t.graph_sp().map(|g| g.id) else {
+        return Ok(());
+    };
     let roles: Vec<Guid> = app
         .required_resource_access
         .iter()
@@ -270,7 +423,10 @@ fn grant_consent(state: &AppState, tenant: &str, client_id: &str, username: &str
         .filter_map(|ra| Guid::parse(&ra.id, "role").ok())
         .collect();
     for role in roles {
-        let exists = t.assignments.iter().any(|a| a.principal_id == sp_id && a.resource_id == graph && a.app_role_id == role);
+        let exists = t
+            .assignments
+            .iter()
+            .any(|a| a.principal_id == sp_id && a.resource_id == graph && a.app_role_id == role);
         if !exists {
             t.assignments.push(Assignment {
                 id: crate::tenant::assignment_id(sp_id, Guid::new_v4()),

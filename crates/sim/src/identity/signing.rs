@@ -30,7 +30,11 @@ impl SigningKey {
     /// A fresh key. Every simulator process has its own, so tokens of one
     /// simulator are forgeries to another.
     pub fn generate(now: OffsetDateTime) -> Result<Self, CryptoError> {
-        let generated = crypto::rsa_certificate("accounts.accesscontrol.windows.net", now - time::Duration::days(30), now + time::Duration::days(365))?;
+        let generated = crypto::rsa_certificate(
+            "accounts.accesscontrol.windows.net",
+            now - time::Duration::days(30),
+            now + time::Duration::days(365),
+        )?;
         let info = crypto::certificate_info(&generated.cert_der)?;
         let kid = crypto::b64url(&info.sha1);
         let encoding = EncodingKey::from_rsa_pem(generated.key_pem.as_bytes())
@@ -45,7 +49,12 @@ impl SigningKey {
             "e": crypto::b64url(&info.exponent),
             "x5c": [base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &generated.cert_der)],
         });
-        Ok(SigningKey { encoding, decoding, kid, jwk })
+        Ok(SigningKey {
+            encoding,
+            decoding,
+            kid,
+            jwk,
+        })
     }
 
     /// Signs `claims` as an RS256 JWT with `kid` and `x5t`, as Entra ID does.
@@ -74,7 +83,9 @@ impl SigningKey {
             Err(e) => match e.kind() {
                 jsonwebtoken::errors::ErrorKind::InvalidSignature
                 | jsonwebtoken::errors::ErrorKind::InvalidAlgorithm
-                | jsonwebtoken::errors::ErrorKind::InvalidKeyFormat => Err(TokenRejection::BadSignature),
+                | jsonwebtoken::errors::ErrorKind::InvalidKeyFormat => {
+                    Err(TokenRejection::BadSignature)
+                }
                 _ => Err(TokenRejection::Malformed),
             },
         }

@@ -34,30 +34,52 @@ const DEVICE_CODE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
 const OIDC_SCOPES: [&str; 4] = ["openid", "profile", "email", "offline_access"];
 
 /// The delegated permissions Microsoft Graph Command Line Tools gets for `.default`.
-const ADMIN_DEFAULT_SCOPES: [&str; 4] =
-    ["Application.ReadWrite.All", "AppRoleAssignment.ReadWrite.All", "Directory.Read.All", "User.Read"];
+const ADMIN_DEFAULT_SCOPES: [&str; 4] = [
+    "Application.ReadWrite.All",
+    "AppRoleAssignment.ReadWrite.All",
+    "Directory.Read.All",
+    "User.Read",
+];
 
 pub(super) fn parse_form(body: &[u8]) -> HashMap<String, String> {
-    url::form_urlencoded::parse(body).map(|(k, v)| (k.into_owned(), v.into_owned())).collect()
+    url::form_urlencoded::parse(body)
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
 }
 
 fn required<'a>(form: &'a HashMap<String, String>, name: &str) -> Result<&'a str, AadError> {
-    form.get(name).map(String::as_str).filter(|v| !v.is_empty()).ok_or_else(|| AadError::missing_parameter(name))
+    form.get(name)
+        .map(String::as_str)
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| AadError::missing_parameter(name))
 }
 
 /// The token endpoint.
-pub async fn token(State(state): State<AppState>, Path(tenant): Path<String>, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn token(
+    State(state): State<AppState>,
+    Path(tenant): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     match issue(&state, &tenant, &headers, &body) {
         Ok(response) => {
             let mut r = Json(response).into_response();
-            r.headers_mut().insert("cache-control", axum::http::HeaderValue::from_static("no-store, no-cache"));
+            r.headers_mut().insert(
+                "cache-control",
+                axum::http::HeaderValue::from_static("no-store, no-cache"),
+            );
             r
         }
         Err(e) => e.into_response(),
     }
 }
 
-fn issue(state: &SimState, tenant_param: &str, headers: &HeaderMap, body: &[u8]) -> Result<TokenResponse, AadError> {
+fn issue(
+    state: &SimState,
+    tenant_param: &str,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<TokenResponse, AadError> {
     {
         let t = state.tenant();
         if !t.matches(tenant_param) {
@@ -82,17 +104,30 @@ enum ClientAuth {
     None,
 }
 
-fn client_auth(form: &HashMap<String, String>, headers: &HeaderMap) -> Result<(String, ClientAuth), AadError> {
+fn client_auth(
+    form: &HashMap<String, String>,
+    headers: &HeaderMap,
+) -> Result<(String, ClientAuth), AadError> {
     // HTTP Basic: base64(urlencode(client_id) ":" urlencode(secret)) (RFC 6749 2.3.1).
     if let Some(basic) = headers
         .get("authorization")
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Basic ").or_else(|| v.strip_prefix("basic ")))
+        .and_then(|v| {
+            v.strip_prefix("Basic ")
+                .or_else(|| v.strip_prefix("basic "))
+        })
     {
-        let decoded = STANDARD.decode(basic.trim()).map_err(|_| AadError::malformed_grant())?;
+        let decoded = STANDARD
+            .decode(basic.trim())
+            .map_err(|_| AadError::malformed_grant())?;
         let text = String::from_utf8(decoded).map_err(|_| AadError::malformed_grant())?;
         let (id, secret) = text.split_once(':').ok_or_else(AadError::malformed_grant)?;
-        let unescape = |s: &str| url::form_urlencoded::parse(format!("x={s}").as_bytes()).next().map(|(_, v)| v.into_owned()).unwrap_or_default();
+        let unescape = |s: &str| {
+            url::form_urlencoded::parse(format!("x={s}").as_bytes())
+                .next()
+                .map(|(_, v)| v.into_owned())
+                .unwrap_or_default()
+        };
         return Ok((unescape(id), ClientAuth::Secret(unescape(secret))));
     }
     let client_id = required(form, "client_id")?.to_owned();
@@ -100,7 +135,10 @@ fn client_auth(form: &HashMap<String, String>, headers: &HeaderMap) -> Result<(S
         return Ok((client_id, ClientAuth::Secret(secret.clone())));
     }
     if let Some(a) = form.get("client_assertion") {
-        let kind = form.get("client_assertion_type").map(String::as_str).unwrap_or_default();
+        let kind = form
+            .get("client_assertion_type")
+            .map(String::as_str)
+            .unwrap_or_default();
         if kind != JWT_BEARER {
             return Err(AadError::missing_parameter("client_assertion_type"));
         }
@@ -110,7 +148,14 @@ fn client_auth(form: &HashMap<String, String>, headers: &HeaderMap) -> Result<(S
 }
 
 /// Authenticates the client; returns `appidacr` ("0" public, "1" secret, "2" certificate).
-fn authenticate(state: &SimState, t: &Tenant, app: &AppReg, auth: &ClientAuth, tenant_param: &str, allow_public: bool) -> Result<&'static str, AadError> {
+fn authenticate(
+    state: &SimState,
+    t: &Tenant,
+    app: &AppReg,
+    auth: &ClientAuth,
+    tenant_param: &str,
+    allow_public: bool,
+) -> Result<&'static str, AadError> {
     let now = state.now();
     match auth {
         ClientAuth::Secret(value) => {
@@ -136,14 +181,23 @@ fn authenticate(state: &SimState, t: &Tenant, app: &AppReg, auth: &ClientAuth, t
 
 fn is_graph_resource(state: &SimState, resource: &str) -> bool {
     let r = resource.trim_end_matches('/');
-    r.eq_ignore_ascii_case("https://graph.microsoft.com") || r.eq_ignore_ascii_case(GRAPH_APP_ID) || r.eq_ignore_ascii_case(&state.base_url())
+    r.eq_ignore_ascii_case("https://graph.microsoft.com")
+        || r.eq_ignore_ascii_case(GRAPH_APP_ID)
+        || r.eq_ignore_ascii_case(&state.base_url())
 }
 
-fn client_credentials(state: &SimState, tenant_param: &str, headers: &HeaderMap, form: &HashMap<String, String>) -> Result<TokenResponse, AadError> {
+fn client_credentials(
+    state: &SimState,
+    tenant_param: &str,
+    headers: &HeaderMap,
+    form: &HashMap<String, String>,
+) -> Result<TokenResponse, AadError> {
     let (client_id, auth) = client_auth(form, headers)?;
     let scope = required(form, "scope")?;
     let t = state.tenant();
-    let app = t.app_by_app_id(&client_id).ok_or_else(|| AadError::app_not_found(&client_id, tenant_param))?;
+    let app = t
+        .app_by_app_id(&client_id)
+        .ok_or_else(|| AadError::app_not_found(&client_id, tenant_param))?;
     let appidacr = authenticate(state, &t, app, &auth, tenant_param, false)?;
     let scopes: Vec<&str> = scope.split_whitespace().collect();
     let [single] = scopes.as_slice() else {
@@ -155,7 +209,9 @@ fn client_credentials(state: &SimState, tenant_param: &str, headers: &HeaderMap,
     if !is_graph_resource(state, resource) {
         return Err(AadError::resource_not_found(resource, &t.id.to_string()));
     }
-    let sp = t.sp_by_app_id(&client_id).ok_or_else(|| AadError::missing_service_principal(&client_id, &t.id.to_string()))?;
+    let sp = t
+        .sp_by_app_id(&client_id)
+        .ok_or_else(|| AadError::missing_service_principal(&client_id, &t.id.to_string()))?;
     let roles = t.granted_roles(sp.id);
     let now = state.now();
     let tid = t.id.to_string();
@@ -216,7 +272,11 @@ fn delegated_scopes(state: &SimState, app: &AppReg, raw: &str) -> Result<Vec<Str
             } else {
                 for rra in &app.required_resource_access {
                     for ra in rra.resource_access.iter().filter(|r| r.kind == "Scope") {
-                        if let Some(sc) = reference.scopes().iter().find(|sc| sc.id.eq_ignore_ascii_case(&ra.id)) {
+                        if let Some(sc) = reference
+                            .scopes()
+                            .iter()
+                            .find(|sc| sc.id.eq_ignore_ascii_case(&ra.id))
+                        {
                             out.push(sc.value.clone());
                         }
                     }
@@ -234,14 +294,30 @@ fn delegated_scopes(state: &SimState, app: &AppReg, raw: &str) -> Result<Vec<Str
     Ok(out)
 }
 
-fn delegated_tokens(state: &SimState, t: &Tenant, app: &AppReg, user_index: usize, scopes: &[String], appidacr: &str) -> Result<TokenResponse, AadError> {
+fn delegated_tokens(
+    state: &SimState,
+    t: &Tenant,
+    app: &AppReg,
+    user_index: usize,
+    scopes: &[String],
+    appidacr: &str,
+) -> Result<TokenResponse, AadError> {
     let reference = Reference::get();
     let user = &t.users[user_index];
-    let graph_scopes: Vec<&str> = scopes.iter().map(String::as_str).filter(|s| !OIDC_SCOPES.contains(s)).collect();
+    let graph_scopes: Vec<&str> = scopes
+        .iter()
+        .map(String::as_str)
+        .filter(|s| !OIDC_SCOPES.contains(s))
+        .collect();
     // Admin-only scopes need an administrator (who consents for the organization at sign-in).
-    let needs_admin = graph_scopes.iter().any(|s| reference.scope_by_value(s).is_some_and(|sc| sc.is_admin));
+    let needs_admin = graph_scopes
+        .iter()
+        .any(|s| reference.scope_by_value(s).is_some_and(|sc| sc.is_admin));
     if needs_admin && !user.is_admin() {
-        return Err(AadError::consent_required(&app.app_id.to_string(), &app.display_name));
+        return Err(AadError::consent_required(
+            &app.app_id.to_string(),
+            &app.display_name,
+        ));
     }
     let now = state.now();
     let tid = t.id.to_string();
@@ -278,12 +354,15 @@ fn delegated_tokens(state: &SimState, t: &Tenant, app: &AppReg, user_index: usiz
     let offline = scopes.iter().any(|s| s == "offline_access");
     let refresh_token = offline.then(|| {
         let token = format!("0.A{}", random_code(120));
-        state.flows().refresh_tokens.insert(token.clone(), RefreshGrant {
-            client_id: app.app_id.to_string(),
-            scopes: scopes.to_vec(),
-            user: user_index,
-            expires: now + Duration::seconds(REFRESH_LIFETIME),
-        });
+        state.flows().refresh_tokens.insert(
+            token.clone(),
+            RefreshGrant {
+                client_id: app.app_id.to_string(),
+                scopes: scopes.to_vec(),
+                user: user_index,
+                expires: now + Duration::seconds(REFRESH_LIFETIME),
+            },
+        );
         token
     });
     let id_token = scopes.iter().any(|s| s == "openid").then(|| {
@@ -301,8 +380,16 @@ fn delegated_tokens(state: &SimState, t: &Tenant, app: &AppReg, user_index: usiz
             "ver": "2.0",
         }))
     });
-    let mut granted: Vec<String> = graph_scopes.iter().map(|s| format!("https://graph.microsoft.com/{s}")).collect();
-    granted.extend(scopes.iter().filter(|s| OIDC_SCOPES.contains(&s.as_str())).cloned());
+    let mut granted: Vec<String> = graph_scopes
+        .iter()
+        .map(|s| format!("https://graph.microsoft.com/{s}"))
+        .collect();
+    granted.extend(
+        scopes
+            .iter()
+            .filter(|s| OIDC_SCOPES.contains(&s.as_str()))
+            .cloned(),
+    );
     Ok(TokenResponse {
         token_type: "Bearer".to_owned(),
         expires_in: TOKEN_LIFETIME as u64,
@@ -314,11 +401,18 @@ fn delegated_tokens(state: &SimState, t: &Tenant, app: &AppReg, user_index: usiz
     })
 }
 
-fn device_code_grant(state: &SimState, tenant_param: &str, headers: &HeaderMap, form: &HashMap<String, String>) -> Result<TokenResponse, AadError> {
+fn device_code_grant(
+    state: &SimState,
+    tenant_param: &str,
+    headers: &HeaderMap,
+    form: &HashMap<String, String>,
+) -> Result<TokenResponse, AadError> {
     let (client_id, auth) = client_auth(form, headers)?;
     let code = required(form, "device_code")?;
     let t = state.tenant();
-    let app = t.app_by_app_id(&client_id).ok_or_else(|| AadError::app_not_found(&client_id, tenant_param))?;
+    let app = t
+        .app_by_app_id(&client_id)
+        .ok_or_else(|| AadError::app_not_found(&client_id, tenant_param))?;
     let appidacr = authenticate(state, &t, app, &auth, tenant_param, true)?;
     let now = state.now();
     let (user, scopes) = {
@@ -345,17 +439,26 @@ fn device_code_grant(state: &SimState, tenant_param: &str, headers: &HeaderMap, 
     delegated_tokens(state, &t, app, user, &scopes, appidacr)
 }
 
-fn authorization_code_grant(state: &SimState, tenant_param: &str, headers: &HeaderMap, form: &HashMap<String, String>) -> Result<TokenResponse, AadError> {
+fn authorization_code_grant(
+    state: &SimState,
+    tenant_param: &str,
+    headers: &HeaderMap,
+    form: &HashMap<String, String>,
+) -> Result<TokenResponse, AadError> {
     let (client_id, auth) = client_auth(form, headers)?;
     let code = required(form, "code")?;
     let redirect_uri = required(form, "redirect_uri")?;
     let t = state.tenant();
-    let app = t.app_by_app_id(&client_id).ok_or_else(|| AadError::app_not_found(&client_id, tenant_param))?;
+    let app = t
+        .app_by_app_id(&client_id)
+        .ok_or_else(|| AadError::app_not_found(&client_id, tenant_param))?;
     let appidacr = authenticate(state, &t, app, &auth, tenant_param, true)?;
     let now = state.now();
     let (user, scopes) = {
         let mut flows = state.flows();
-        let Some(entry) = flows.auth_codes.get_mut(code) else { return Err(AadError::malformed_grant()) };
+        let Some(entry) = flows.auth_codes.get_mut(code) else {
+            return Err(AadError::malformed_grant());
+        };
         if !entry.client_id.eq_ignore_ascii_case(&client_id) {
             return Err(AadError::malformed_grant());
         }
@@ -369,7 +472,9 @@ fn authorization_code_grant(state: &SimState, tenant_param: &str, headers: &Head
             return Err(AadError::redirect_mismatch_at_token());
         }
         if let Some((challenge, method)) = &entry.challenge {
-            let verifier = form.get("code_verifier").ok_or_else(AadError::pkce_mismatch)?;
+            let verifier = form
+                .get("code_verifier")
+                .ok_or_else(AadError::pkce_mismatch)?;
             let computed = if method.eq_ignore_ascii_case("S256") {
                 URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
             } else {
@@ -385,16 +490,25 @@ fn authorization_code_grant(state: &SimState, tenant_param: &str, headers: &Head
     delegated_tokens(state, &t, app, user, &scopes, appidacr)
 }
 
-fn refresh_grant(state: &SimState, tenant_param: &str, headers: &HeaderMap, form: &HashMap<String, String>) -> Result<TokenResponse, AadError> {
+fn refresh_grant(
+    state: &SimState,
+    tenant_param: &str,
+    headers: &HeaderMap,
+    form: &HashMap<String, String>,
+) -> Result<TokenResponse, AadError> {
     let (client_id, auth) = client_auth(form, headers)?;
     let token = required(form, "refresh_token")?;
     let t = state.tenant();
-    let app = t.app_by_app_id(&client_id).ok_or_else(|| AadError::app_not_found(&client_id, tenant_param))?;
+    let app = t
+        .app_by_app_id(&client_id)
+        .ok_or_else(|| AadError::app_not_found(&client_id, tenant_param))?;
     let appidacr = authenticate(state, &t, app, &auth, tenant_param, true)?;
     let now = state.now();
     let grant = {
         let mut flows = state.flows();
-        let Some(grant) = flows.refresh_tokens.remove(token) else { return Err(AadError::malformed_grant()) };
+        let Some(grant) = flows.refresh_tokens.remove(token) else {
+            return Err(AadError::malformed_grant());
+        };
         if !grant.client_id.eq_ignore_ascii_case(&client_id) {
             return Err(AadError::malformed_grant());
         }
@@ -407,11 +521,16 @@ fn refresh_grant(state: &SimState, tenant_param: &str, headers: &HeaderMap, form
     let scopes = match form.get("scope") {
         Some(raw) => {
             let asked = delegated_scopes(state, app, raw)?;
-            if asked.iter().any(|s| !grant.scopes.contains(s) && s != "offline_access") {
+            if asked
+                .iter()
+                .any(|s| !grant.scopes.contains(s) && s != "offline_access")
+            {
                 return Err(AadError::consent_required(&client_id, &app.display_name));
             }
             let mut s = asked;
-            if grant.scopes.iter().any(|x| x == "offline_access") && !s.iter().any(|x| x == "offline_access") {
+            if grant.scopes.iter().any(|x| x == "offline_access")
+                && !s.iter().any(|x| x == "offline_access")
+            {
                 s.push("offline_access".to_owned());
             }
             s
@@ -422,14 +541,22 @@ fn refresh_grant(state: &SimState, tenant_param: &str, headers: &HeaderMap, form
 }
 
 /// The device authorization endpoint.
-pub async fn device_code(State(state): State<AppState>, Path(tenant): Path<String>, body: Bytes) -> Response {
+pub async fn device_code(
+    State(state): State<AppState>,
+    Path(tenant): Path<String>,
+    body: Bytes,
+) -> Response {
     match start_device_code(&state, &tenant, &body) {
         Ok(r) => Json(r).into_response(),
         Err(e) => e.into_response(),
     }
 }
 
-fn start_device_code(state: &SimState, tenant_param: &str, body: &[u8]) -> Result<DeviceCodeResponse, AadError> {
+fn start_device_code(
+    state: &SimState,
+    tenant_param: &str,
+    body: &[u8],
+) -> Result<DeviceCodeResponse, AadError> {
     let form = parse_form(body);
     let t = state.tenant();
     if !t.matches(tenant_param) {
@@ -437,7 +564,9 @@ fn start_device_code(state: &SimState, tenant_param: &str, body: &[u8]) -> Resul
     }
     let client_id = required(&form, "client_id")?;
     let scope = required(&form, "scope")?;
-    let app = t.app_by_app_id(client_id).ok_or_else(|| AadError::app_not_found(client_id, tenant_param))?;
+    let app = t
+        .app_by_app_id(client_id)
+        .ok_or_else(|| AadError::app_not_found(client_id, tenant_param))?;
     if !app.is_fallback_public_client {
         return Err(AadError::credential_required());
     }
@@ -445,16 +574,21 @@ fn start_device_code(state: &SimState, tenant_param: &str, body: &[u8]) -> Resul
     let device_code = format!("DAQABAAEAAAD{}", random_code(100));
     let code = user_code();
     let uri = format!("{}/devicelogin", state.base_url());
-    state.flows().device_codes.insert(device_code.clone(), DeviceCode {
-        user_code: code.clone(),
-        client_id: client_id.to_owned(),
-        scopes,
-        expires: state.now() + Duration::seconds(DEVICE_CODE_LIFETIME),
-        state: DeviceCodeState::Pending,
-    });
+    state.flows().device_codes.insert(
+        device_code.clone(),
+        DeviceCode {
+            user_code: code.clone(),
+            client_id: client_id.to_owned(),
+            scopes,
+            expires: state.now() + Duration::seconds(DEVICE_CODE_LIFETIME),
+            state: DeviceCodeState::Pending,
+        },
+    );
     Ok(DeviceCodeResponse {
         device_code,
-        message: format!("To sign in, use a web browser to open the page {uri} and enter the code {code} to authenticate."),
+        message: format!(
+            "To sign in, use a web browser to open the page {uri} and enter the code {code} to authenticate."
+        ),
         user_code: code,
         verification_uri: uri,
         expires_in: DEVICE_CODE_LIFETIME as u64,
@@ -463,22 +597,33 @@ fn start_device_code(state: &SimState, tenant_param: &str, body: &[u8]) -> Resul
 }
 
 /// Issues an authorization code (used by the authorize page).
-pub(super) fn issue_auth_code(state: &SimState, app: &AppReg, redirect_uri: &str, scope: &str, user: usize, challenge: Option<(String, String)>) -> Result<String, AadError> {
+pub(super) fn issue_auth_code(
+    state: &SimState,
+    app: &AppReg,
+    redirect_uri: &str,
+    scope: &str,
+    user: usize,
+    challenge: Option<(String, String)>,
+) -> Result<String, AadError> {
     let scopes = delegated_scopes(state, app, scope)?;
     let code = format!("1.A{}", random_code(150));
-    state.flows().auth_codes.insert(code.clone(), AuthCode {
-        client_id: app.app_id.to_string(),
-        redirect_uri: redirect_uri.to_owned(),
-        scopes,
-        user,
-        challenge,
-        expires: state.now() + Duration::minutes(10),
-        redeemed: false,
-    });
+    state.flows().auth_codes.insert(
+        code.clone(),
+        AuthCode {
+            client_id: app.app_id.to_string(),
+            redirect_uri: redirect_uri.to_owned(),
+            scopes,
+            user,
+            challenge,
+            expires: state.now() + Duration::minutes(10),
+            redeemed: false,
+        },
+    );
     Ok(code)
 }
 
 /// `now` as the identity platform prints it in messages.
 pub(super) fn iso(t: OffsetDateTime) -> String {
-    t.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
 }

@@ -73,20 +73,26 @@ pub struct AppReg {
     pub listed: bool,
     /// Created.
     pub created: OffsetDateTime,
+    /// Users who own the registration (its creator).
+    pub owners: Vec<Guid>,
 }
 
 impl AppReg {
     /// Whether `uri` is a registered redirect URI. Loopback URIs match on any port,
     /// as the identity platform allows for native apps.
     pub fn redirect_uri_allowed(&self, uri: &str) -> bool {
-        let all = self.public_client_redirect_uris.iter().chain(&self.web_redirect_uris);
+        let all = self
+            .public_client_redirect_uris
+            .iter()
+            .chain(&self.web_redirect_uris);
         for registered in all {
             if registered == uri {
                 return true;
             }
             let loopback = |u: &str| {
                 url::Url::parse(u).ok().filter(|u| {
-                    u.scheme() == "http" && matches!(u.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"))
+                    u.scheme() == "http"
+                        && matches!(u.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"))
                 })
             };
             if let (Some(a), Some(b)) = (loopback(registered), loopback(uri))
@@ -191,3 +197,18 @@ impl StandardApp {
 /// The client id of Microsoft Graph Command Line Tools, a first-party public client
 /// that administrators sign in to (the same id in every tenant).
 pub const GRAPH_CLI_APP_ID: &str = "14d82eec-204b-4c2f-b7e8-296a70dab67e";
+
+/// A new client secret value in the shape Entra ID issues (40 characters, `8Q~` after the hint).
+pub fn new_secret_value() -> String {
+    use rand::Rng;
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~";
+    let mut rng = rand::rng();
+    let mut pick = |n: usize| {
+        (0..n)
+            .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
+            .collect::<String>()
+    };
+    let hint = pick(3);
+    let rest = pick(34);
+    format!("{hint}8Q~{rest}")
+}

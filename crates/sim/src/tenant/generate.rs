@@ -1,16 +1,19 @@
 //! Generates a tenant from a seed and a size.
 
+use model::DataType;
 use model::Guid;
 use model::permissions::{self, Operation};
 use model::wire::directory::{GroupKind, RequiredResourceAccess, ResourceAccess};
-use model::DataType;
 use rand::Rng;
 use rand::seq::IndexedRandom;
 use time::{Duration, OffsetDateTime};
 
 use super::apps::GRAPH_CLI_APP_ID;
 use super::names::*;
-use super::{AppReg, Assignment, MemberRef, SimCertificate, SimGroup, SimSecret, SimServicePrincipal, SimSku, SimUser, SpKind, StandardApp, Tenant};
+use super::{
+    AppReg, Assignment, MemberRef, SimCertificate, SimGroup, SimSecret, SimServicePrincipal,
+    SimSku, SimUser, SpKind, StandardApp, Tenant,
+};
 use crate::crypto::{self, CryptoError};
 use crate::reference::Reference;
 use crate::seed::Seed;
@@ -26,13 +29,17 @@ pub struct GeneratedSecrets {
 }
 
 /// Generates the tenant for `seed` with `user_count` users (at least 1: the administrator).
-pub fn generate(seed: u64, user_count: usize, now: OffsetDateTime) -> Result<(Tenant, GeneratedSecrets), CryptoError> {
+pub fn generate(
+    seed: u64,
+    user_count: usize,
+    now: OffsetDateTime,
+) -> Result<(Tenant, GeneratedSecrets), CryptoError> {
     let s = Seed(seed);
     let org = ORGANIZATIONS[(seed % ORGANIZATIONS.len() as u64) as usize];
     let domain = format!("m365x{:06}.onmicrosoft.com", seed % 1_000_000);
     let created = now.replace_time(time::Time::MIDNIGHT) - Duration::days(400);
-    let skus = generate_skus(s);
-    let users = generate_users(s, user_count.max(1), &domain, created, &skus);
+    let mut skus = generate_skus(s);
+    let users = generate_users(s, user_count.max(1), &domain, created, &mut skus);
     let mut tenant = Tenant {
         seed,
         id: s.guid("tenant", 0),
@@ -69,7 +76,13 @@ fn generate_skus(s: Seed) -> Vec<SimSku> {
             capability_status: "Enabled",
             service_plans: plans
                 .iter()
-                .map(|(pid, name, applies)| (Guid::parse(pid, "plan").unwrap_or_else(|_| s.guid("plan", 0)), *name, *applies))
+                .map(|(pid, name, applies)| {
+                    (
+                        Guid::parse(pid, "plan").unwrap_or_else(|_| s.guid("plan", 0)),
+                        *name,
+                        *applies,
+                    )
+                })
                 .collect(),
         })
         .map(|mut sku| {
@@ -80,17 +93,31 @@ fn generate_skus(s: Seed) -> Vec<SimSku> {
         .collect()
 }
 
-fn generate_users(s: Seed, count: usize, domain: &str, created: OffsetDateTime, skus: &mut Vec<SimSku>) -> Vec<SimUser> {
+fn generate_users(
+    s: Seed,
+    count: usize,
+    domain: &str,
+    created: OffsetDateTime,
+    skus: &mut Vec<SimSku>,
+) -> Vec<SimUser> {
     let mut taken = std::collections::HashSet::new();
     let mut users = Vec::with_capacity(count);
     for i in 0..count {
         let mut rng = s.rng("user", i as u64);
         let (given, surname, nickname) = if i == 0 {
-            ("MOD".to_owned(), "Administrator".to_owned(), "admin".to_owned())
+            (
+                "MOD".to_owned(),
+                "Administrator".to_owned(),
+                "admin".to_owned(),
+            )
         } else {
             let given = (*GIVEN_NAMES.choose(&mut rng).unwrap_or(&"Alex")).to_owned();
             let surname = (*SURNAMES.choose(&mut rng).unwrap_or(&"Vance")).to_owned();
-            let base = format!("{}{}", given.to_ascii_lowercase(), surname.chars().next().unwrap_or('x').to_ascii_lowercase());
+            let base = format!(
+                "{}{}",
+                given.to_ascii_lowercase(),
+                surname.chars().next().unwrap_or('x').to_ascii_lowercase()
+            );
             let mut nickname = base.clone();
             let mut n = 2;
             while taken.contains(&nickname) || nickname == "admin" {
@@ -102,8 +129,16 @@ fn generate_users(s: Seed, count: usize, domain: &str, created: OffsetDateTime, 
         taken.insert(nickname.clone());
         let upn = format!("{nickname}@{domain}");
         let &(city, country, lang) = CITIES.choose(&mut rng).unwrap_or(&CITIES[0]);
-        let dept = if i == 0 { "IT" } else { DEPARTMENTS.choose(&mut rng).copied().unwrap_or("Sales") };
-        let title = if i == 0 { "Administrator" } else { JOB_TITLES.choose(&mut rng).copied().unwrap_or("Analyst") };
+        let dept = if i == 0 {
+            "IT"
+        } else {
+            DEPARTMENTS.choose(&mut rng).copied().unwrap_or("Sales")
+        };
+        let title = if i == 0 {
+            "Administrator"
+        } else {
+            JOB_TITLES.choose(&mut rng).copied().unwrap_or("Analyst")
+        };
         let sku_index = if i == 0 {
             Some(0)
         } else {
@@ -126,7 +161,11 @@ fn generate_users(s: Seed, count: usize, domain: &str, created: OffsetDateTime, 
         let has_phone = rng.random_bool(0.6);
         users.push(SimUser {
             id: s.guid("user", i as u64),
-            display_name: if i == 0 { "MOD Administrator".to_owned() } else { format!("{given} {surname}") },
+            display_name: if i == 0 {
+                "MOD Administrator".to_owned()
+            } else {
+                format!("{given} {surname}")
+            },
             given_name: given,
             surname,
             mail: Some(upn.clone()),
@@ -134,17 +173,30 @@ fn generate_users(s: Seed, count: usize, domain: &str, created: OffsetDateTime, 
             mail_nickname: nickname,
             job_title: Some(title.to_owned()),
             department: Some(dept.to_owned()),
-            office_location: Some(format!("{}/{}", rng.random_range(1..40), rng.random_range(1000..3000))),
+            office_location: Some(format!(
+                "{}/{}",
+                rng.random_range(1..40),
+                rng.random_range(1000..3000)
+            )),
             city: Some(city.to_owned()),
             usage_location: Some(country.to_owned()),
-            mobile_phone: has_phone.then(|| format!("+1 425 555 {:04}", rng.random_range(0..10000))),
-            business_phones: if has_phone { vec![format!("+1 425 555 {:04}", rng.random_range(0..10000))] } else { Vec::new() },
+            mobile_phone: has_phone
+                .then(|| format!("+1 425 555 {:04}", rng.random_range(0..10000))),
+            business_phones: if has_phone {
+                vec![format!("+1 425 555 {:04}", rng.random_range(0..10000))]
+            } else {
+                Vec::new()
+            },
             preferred_language: Some(lang.to_owned()),
             account_enabled: true,
             user_type: "Member",
             created: created + Duration::days(rng.random_range(0..300)),
             licenses,
-            directory_roles: if i == 0 { vec!["Global Administrator"] } else { Vec::new() },
+            directory_roles: if i == 0 {
+                vec!["Global Administrator"]
+            } else {
+                Vec::new()
+            },
             changed_seq: 1,
             deleted_seq: None,
         });
@@ -158,8 +210,16 @@ fn generate_groups(s: Seed, tenant: &Tenant) -> Vec<SimGroup> {
     let plan = [
         (GroupKind::Microsoft365, (n / 8).max(2), TEAM_NAMES),
         (GroupKind::Security, (n / 15).max(2), SECURITY_GROUP_NAMES),
-        (GroupKind::Distribution, (n / 15).max(2), DISTRIBUTION_LIST_NAMES),
-        (GroupKind::MailEnabledSecurity, 1, &["Mail-enabled Security"][..]),
+        (
+            GroupKind::Distribution,
+            (n / 15).max(2),
+            DISTRIBUTION_LIST_NAMES,
+        ),
+        (
+            GroupKind::MailEnabledSecurity,
+            1,
+            &["Mail-enabled Security"][..],
+        ),
     ];
     let mut groups: Vec<SimGroup> = Vec::new();
     let mut index = 0u64;
@@ -167,8 +227,15 @@ fn generate_groups(s: Seed, tenant: &Tenant) -> Vec<SimGroup> {
         for k in 0..count {
             let mut rng = s.rng("group", index);
             let base = names[k % names.len()];
-            let display_name = if k < names.len() { base.to_owned() } else { format!("{base} {}", k / names.len() + 1) };
-            let nickname: String = display_name.chars().filter(char::is_ascii_alphanumeric).collect();
+            let display_name = if k < names.len() {
+                base.to_owned()
+            } else {
+                format!("{base} {}", k / names.len() + 1)
+            };
+            let nickname: String = display_name
+                .chars()
+                .filter(char::is_ascii_alphanumeric)
+                .collect();
             let member_count = rng.random_range(2..=n.clamp(2, 12));
             let mut members: Vec<MemberRef> = Vec::new();
             for _ in 0..member_count {
@@ -184,12 +251,22 @@ fn generate_groups(s: Seed, tenant: &Tenant) -> Vec<SimGroup> {
             groups.push(SimGroup {
                 id: s.guid("group", index),
                 description: format!("{display_name} ({})", kind_label(kind)),
-                mail_nickname: if k < names.len() { nickname } else { format!("{nickname}{k}") },
+                mail_nickname: if k < names.len() {
+                    nickname
+                } else {
+                    format!("{nickname}{k}")
+                },
                 display_name,
                 kind,
                 members,
                 owners,
-                visibility: matches!(kind, GroupKind::Microsoft365).then(|| if rng.random_bool(0.7) { "Public" } else { "Private" }),
+                visibility: matches!(kind, GroupKind::Microsoft365).then(|| {
+                    if rng.random_bool(0.7) {
+                        "Public"
+                    } else {
+                        "Private"
+                    }
+                }),
                 created: tenant.created + Duration::days(rng.random_range(1..300)),
                 changed_seq: 1,
                 deleted_seq: None,
@@ -199,7 +276,14 @@ fn generate_groups(s: Seed, tenant: &Tenant) -> Vec<SimGroup> {
     }
     // Nesting, where Microsoft allows it: security groups in security groups,
     // distribution lists and mail-enabled security groups in distribution lists.
-    let of_kind = |kind: GroupKind| groups.iter().enumerate().filter(move |(_, g)| g.kind == kind).map(|(i, _)| i).collect::<Vec<_>>();
+    let of_kind = |kind: GroupKind| {
+        groups
+            .iter()
+            .enumerate()
+            .filter(move |(_, g)| g.kind == kind)
+            .map(|(i, _)| i)
+            .collect::<Vec<_>>()
+    };
     let sec = of_kind(GroupKind::Security);
     let dls = of_kind(GroupKind::Distribution);
     let mes = of_kind(GroupKind::MailEnabledSecurity);
@@ -231,16 +315,24 @@ fn graph_access(names: &[&str]) -> Vec<RequiredResourceAccess> {
         resource_access: names
             .iter()
             .filter_map(|n| reference.role_by_value(n))
-            .map(|r| ResourceAccess { id: r.id.clone(), kind: "Role".to_owned() })
+            .map(|r| ResourceAccess {
+                id: r.id.clone(),
+                kind: "Role".to_owned(),
+            })
             .collect(),
     }]
 }
 
-fn add_standard_apps(s: Seed, tenant: &mut Tenant, now: OffsetDateTime) -> Result<GeneratedSecrets, CryptoError> {
+fn add_standard_apps(
+    s: Seed,
+    tenant: &mut Tenant,
+    now: OffsetDateTime,
+) -> Result<GeneratedSecrets, CryptoError> {
     let mut secrets = GeneratedSecrets::default();
     let graph_sp = SimServicePrincipal {
         id: s.guid("graph-sp", 0),
-        app_id: Guid::parse(model::cloud::GRAPH_APP_ID, "graph").unwrap_or_else(|_| s.guid("graph", 0)),
+        app_id: Guid::parse(model::cloud::GRAPH_APP_ID, "graph")
+            .unwrap_or_else(|_| s.guid("graph", 0)),
         display_name: "Microsoft Graph".to_owned(),
         kind: SpKind::MicrosoftGraph,
         created: tenant.created,
@@ -248,9 +340,18 @@ fn add_standard_apps(s: Seed, tenant: &mut Tenant, now: OffsetDateTime) -> Resul
     let graph_sp_id = graph_sp.id;
     tenant.service_principals.push(graph_sp);
 
-    let everything: Vec<&str> = permissions::all_application_permissions().iter().map(|p| p.name).collect();
-    let mail_backup: Vec<&str> = permissions::required(DataType::Mail, Operation::Backup).iter().map(|p| p.name).collect();
-    let inventory: Vec<&str> = permissions::required(DataType::Inventory, Operation::Backup).iter().map(|p| p.name).collect();
+    let everything: Vec<&str> = permissions::all_application_permissions()
+        .iter()
+        .map(|p| p.name)
+        .collect();
+    let mail_backup: Vec<&str> = permissions::required(DataType::Mail, Operation::Backup)
+        .iter()
+        .map(|p| p.name)
+        .collect();
+    let inventory: Vec<&str> = permissions::required(DataType::Inventory, Operation::Backup)
+        .iter()
+        .map(|p| p.name)
+        .collect();
 
     for (i, app) in StandardApp::ALL.into_iter().enumerate() {
         let i = i as u64;
@@ -261,15 +362,22 @@ fn add_standard_apps(s: Seed, tenant: &mut Tenant, now: OffsetDateTime) -> Resul
             s.guid("app-id", i)
         };
         let (requested, consented): (&[&str], bool) = match app {
-            StandardApp::Full | StandardApp::ExpiredSecret | StandardApp::ExpiringSecret | StandardApp::Certificate => (&everything, true),
+            StandardApp::Full
+            | StandardApp::ExpiredSecret
+            | StandardApp::ExpiringSecret
+            | StandardApp::Certificate => (&everything, true),
             StandardApp::MailOnly => (&mail_backup, true),
             StandardApp::InventoryOnly => (&inventory, true),
             StandardApp::NoConsent => (&everything, false),
             StandardApp::Admin => (&[], false),
         };
         let secret_window = match app {
-            StandardApp::ExpiredSecret => Some((now - Duration::days(400), now - Duration::days(30))),
-            StandardApp::ExpiringSecret => Some((now - Duration::days(355), now + Duration::days(10))),
+            StandardApp::ExpiredSecret => {
+                Some((now - Duration::days(400), now - Duration::days(30)))
+            }
+            StandardApp::ExpiringSecret => {
+                Some((now - Duration::days(355), now + Duration::days(10)))
+            }
             StandardApp::Certificate | StandardApp::Admin => None,
             _ => Some((now - Duration::days(30), now + Duration::days(700))),
         };
@@ -277,7 +385,11 @@ fn add_standard_apps(s: Seed, tenant: &mut Tenant, now: OffsetDateTime) -> Resul
             name: Some(name.to_owned()),
             object_id: s.guid("app", i),
             app_id,
-            display_name: if app == StandardApp::Admin { "Microsoft Graph Command Line Tools".to_owned() } else { format!("m365vault ({name})") },
+            display_name: if app == StandardApp::Admin {
+                "Microsoft Graph Command Line Tools".to_owned()
+            } else {
+                format!("m365vault ({name})")
+            },
             secrets: secret_window
                 .map(|(start, end)| SimSecret {
                     key_id: s.guid("secret", i),
@@ -289,12 +401,25 @@ fn add_standard_apps(s: Seed, tenant: &mut Tenant, now: OffsetDateTime) -> Resul
                 .into_iter()
                 .collect(),
             certificates: Vec::new(),
-            required_resource_access: if requested.is_empty() { Vec::new() } else { graph_access(requested) },
-            public_client_redirect_uris: if app == StandardApp::Admin { vec!["http://localhost".to_owned()] } else { Vec::new() },
-            web_redirect_uris: if app == StandardApp::Admin { Vec::new() } else { vec!["https://localhost/m365vault/consent".to_owned()] },
+            required_resource_access: if requested.is_empty() {
+                Vec::new()
+            } else {
+                graph_access(requested)
+            },
+            public_client_redirect_uris: if app == StandardApp::Admin {
+                vec!["http://localhost".to_owned()]
+            } else {
+                Vec::new()
+            },
+            web_redirect_uris: if app == StandardApp::Admin {
+                Vec::new()
+            } else {
+                vec!["https://localhost/m365vault/consent".to_owned()]
+            },
             is_fallback_public_client: app == StandardApp::Admin,
             listed: app != StandardApp::Admin,
             created: now - Duration::days(60),
+            owners: Vec::new(),
         };
         if app == StandardApp::Certificate {
             let start = now - Duration::days(1);
@@ -311,8 +436,12 @@ fn add_standard_apps(s: Seed, tenant: &mut Tenant, now: OffsetDateTime) -> Resul
                 start: info.not_before,
                 end: info.not_after,
             });
-            secrets.private_keys.push((name.to_owned(), generated.key_pem));
-            secrets.certificates.push((name.to_owned(), generated.cert_pem));
+            secrets
+                .private_keys
+                .push((name.to_owned(), generated.key_pem));
+            secrets
+                .certificates
+                .push((name.to_owned(), generated.cert_pem));
         }
         let sp = SimServicePrincipal {
             id: s.guid("sp", i),
@@ -323,12 +452,17 @@ fn add_standard_apps(s: Seed, tenant: &mut Tenant, now: OffsetDateTime) -> Resul
         };
         if consented {
             let reference = Reference::get();
-            for (k, role) in requested.iter().filter_map(|n| reference.role_by_value(n)).enumerate() {
+            for (k, role) in requested
+                .iter()
+                .filter_map(|n| reference.role_by_value(n))
+                .enumerate()
+            {
                 tenant.assignments.push(Assignment {
                     id: assignment_id(sp.id, s.guid("assignment", i * 1000 + k as u64)),
                     principal_id: sp.id,
                     resource_id: graph_sp_id,
-                    app_role_id: Guid::parse(&role.id, "role").unwrap_or_else(|_| s.guid("role", 0)),
+                    app_role_id: Guid::parse(&role.id, "role")
+                        .unwrap_or_else(|_| s.guid("role", 0)),
                     created: reg.created,
                 });
             }

@@ -1,0 +1,243 @@
+//! `/groups`, `/groups/{id}`, members, transitive members, owners, `/groups/delta`.
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, Uri};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+use super::delta::Plan;
+use super::odata::{Collection, Query};
+use super::render;
+use super::users::{order, search_matches};
+use crate::failure::{GraphFailure, GraphResult};
+use crate::state::AppState;
+use crate::tenant::{MemberRef, Tenant};
+
+const TYPE: &str = "Microsoft.DirectoryServices.Group";
+const FILTERABLE: &[&str] = &[
+    "id",
+    "displayName",
+    "mail",
+    "mailEnabled",
+    "mailNickname",
+    "securityEnabled",
+    "groupTypes",
+    "createdDateTime",
+    "proxyAddresses",
+    "resourceProvisioningOptions",
+    "visibility",
+    "onPremisesSyncEnabled",
+    "isAssignableToRole",
+    "expirationDateTime",
+    "classification",
+    "renewedDateTime",
+];
+
+/// `GET /groups`.
+pub async fn list(
+    State(state): State<AppState>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> GraphResult<Response> {
+    let query = Query::parse(&uri, &headers);
+    query.check_advanced()?;
+    let size = query.page_size(100, 999)?;
+    let filter = query.filter("Group", Some(FILTERABLE))?;
+    let base = state.base_url();
+    let t = state.tenant();
+    let mut items = Vec::new();
+    for g in t.groups.iter().filter(|g| g.deleted_seq.is_none()) {
+        let full = render::group(&t, g);
+        if filter.as_ref().is_some_and(|f| !f.matches(&full))
+            || query
+                .search
+                .as_deref()
+                .is_some_and(|s| !search_matches(&full, s))
+        {
+            continue;
+        }
+        items.push(full);
+    }
+    order(&mut items, query.orderby.as_deref());
+    let items = items
+        .into_iter()
+        .map(|v| query.project(v, TYPE))
+        .collect::<GraphResult<Vec<_>>>()?;
+    Collection {
+        base: &base,
+        path: uri.path(),
+        context: "groups",
+        query: &query,
+    }
+    .respond(items, size)
+}
+
+/// `GET /groups/{id}`.
+pub async fn get(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> GraphResult<Response> {
+    let query = Query::parse(&uri, &headers);
+    let t = state.tenant();
+    let (_, g) = t.group(&id).ok_or_else(|| GraphFailure::not_found(&id))?;
+    let mut v = query.project(render::group(&t, g), TYPE)?;
+    if let Value::Object(m) = &mut v {
+        let mut out = serde_json::Map::new();
+        out.insert(
+            "@odata.context".into(),
+            json!(format!(
+                "{}/v1.0/$metadata#groups/$entity",
+                state.base_url()
+            )),
+        );
+        out.append(m);
+        v = Value::Object(out);
+    }
+    Ok(axum::Json(v).into_response())
+}
+
+fn member_collection(
+    state: &AppState,
+    t: &Tenant,
+    uri: &Uri,
+    headers: &HeaderMap,
+    members: Vec<MemberRef>,
+) -> GraphResult<Response> {
+    let query = Query::parse(uri, headers);
+    // On members, $filter, $search and $orderby need advanced query parameters.
+    if (query.filter.is_some() || query.search.is_some() || query.orderby.is_some())
+        && !query.advanced()
+    {
+        return Err(GraphFailure::unsupported_query(
+            "The use of query parameters with this API, except for $select, $top and $expand, is supported only with advanced query parameters (ConsistencyLevel: eventual and $count=true). Refer to https://aka.ms/graph-docs/advanced-queries for more information",
+        ));
+    }
+    let size = query.page_size(100, 999)?;
+    let filter = query.filter("DirectoryObject", None)?;
+    let mut items = Vec::new();
+    for m in members {
+        let v = render::member(t, m);
+        if filter.as_ref().is_some_and(|f| !f.matches(&v))
+            || query
+                .search
+                .as_deref()
+                .is_some_and(|s| !search_matches(&v, s))
+        {
+            continue;
+        }
+        items.push(query.project(v, "Microsoft.DirectoryServices.DirectoryObject")?);
+    }
+    Collection {
+        base: &state.base_url(),
+        path: uri.path(),
+        context: "directoryObjects",
+        query: &query,
+    }
+    .respond(items, size)
+}
+
+fn live(t: &Tenant, members: Vec<MemberRef>) -> Vec<MemberRef> {
+    members
+        .into_iter()
+        .filter(|m| match m {
+            MemberRef::User(i) => t.users[*i].deleted_seq.is_none(),
+            MemberRef::Group(i) => t.groups[*i].deleted_seq.is_none(),
+        })
+        .collect()
+}
+
+/// `GET /groups/{id}/members`.
+pub async fn members(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> GraphResult<Response> {
+    let t = state.tenant();
+    let (_, g) = t.group(&id).ok_or_else(|| GraphFailure::not_found(&id))?;
+    let members = live(&t, g.members.clone());
+    member_collection(&state, &t, &uri, &headers, members)
+}
+
+/// `GET /groups/{id}/transitiveMembers`.
+pub async fn transitive_members(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> GraphResult<Response> {
+    let t = state.tenant();
+    let (index, _) = t.group(&id).ok_or_else(|| GraphFailure::not_found(&id))?;
+    let members = live(&t, t.transitive_members(index));
+    member_collection(&state, &t, &uri, &headers, members)
+}
+
+/// `GET /groups/{id}/owners`.
+pub async fn owners(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> GraphResult<Response> {
+    let t = state.tenant();
+    let (_, g) = t.group(&id).ok_or_else(|| GraphFailure::not_found(&id))?;
+    let owners = live(&t, g.owners.iter().map(|i| MemberRef::User(*i)).collect());
+    member_collection(&state, &t, &uri, &headers, owners)
+}
+
+/// `GET /groups/delta` (with `members@delta` when `$select` asks for members).
+pub async fn delta(
+    State(state): State<AppState>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> GraphResult<Response> {
+    let query = Query::parse(&uri, &headers);
+    let t = state.tenant();
+    let plan = Plan::from_query(&query, t.seq)?;
+    let mut items = Vec::new();
+    for g in &t.groups {
+        match g.deleted_seq {
+            Some(d) if plan.covers(d) && plan.since > 0 => {
+                items.push(render::removed(&g.id.to_string(), "changed"))
+            }
+            Some(_) => {}
+            None if plan.covers(g.changed_seq) => {
+                let full = render::group(&t, g);
+                let mut v = match &plan.select {
+                    Some(sel) => {
+                        let mut keys: Vec<&str> = sel
+                            .iter()
+                            .map(String::as_str)
+                            .filter(|s| *s != "members")
+                            .collect();
+                        keys.push("id");
+                        render::only(full, &keys)
+                    }
+                    None => full,
+                };
+                let wants_members = plan
+                    .select
+                    .as_ref()
+                    .is_none_or(|s| s.iter().any(|x| x == "members"));
+                if wants_members
+                    && !g.members.is_empty()
+                    && let Value::Object(m) = &mut v
+                {
+                    let members: Vec<Value> = live(&t, g.members.clone())
+                        .into_iter()
+                        .map(|m| match m {
+                            MemberRef::User(i) => json!({"@odata.type": "#microsoft.graph.user", "id": t.users[i].id.to_string()}),
+                            MemberRef::Group(i) => json!({"@odata.type": "#microsoft.graph.group", "id": t.groups[i].id.to_string()}),
+                        })
+                        .collect();
+                    m.insert("members@delta".into(), Value::Array(members));
+                }
+                items.push(v);
+            }
+            None => {}
+        }
+    }
+    Ok(plan.respond(&state.base_url(), uri.path(), "groups", items, 100))
+}

@@ -1,0 +1,414 @@
+//! Entities as Microsoft Graph v1.0 returns them (shapes follow the CSDL schema).
+
+use serde_json::{Map, Value, json};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::reference::Reference;
+use crate::tenant::{
+    AppReg, Assignment, MemberRef, SimGroup, SimServicePrincipal, SimSku, SimUser, SpKind, Tenant,
+};
+
+/// A timestamp as Graph writes it: `2024-01-15T10:20:30Z`.
+pub fn ts(t: OffsetDateTime) -> String {
+    t.replace_nanosecond(0)
+        .unwrap_or(t)
+        .format(&Rfc3339)
+        .unwrap_or_default()
+}
+
+/// The properties `/users` returns without `$select`.
+pub const USER_DEFAULT: &[&str] = &[
+    "businessPhones",
+    "displayName",
+    "givenName",
+    "jobTitle",
+    "mail",
+    "mobilePhone",
+    "officeLocation",
+    "preferredLanguage",
+    "surname",
+    "userPrincipalName",
+    "id",
+];
+
+/// Keeps `keys` of an object, in that order.
+pub fn only(entity: Value, keys: &[&str]) -> Value {
+    let Value::Object(mut map) = entity else {
+        return entity;
+    };
+    let mut out = Map::new();
+    for k in keys {
+        if let Some(v) = map.remove(*k) {
+            out.insert((*k).to_owned(), v);
+        }
+    }
+    Value::Object(out)
+}
+
+/// A user with every property the simulator knows.
+pub fn user(t: &Tenant, u: &SimUser) -> Value {
+    let plans: Vec<Value> = u
+        .licenses
+        .iter()
+        .filter_map(|sku| t.skus.iter().find(|s| s.sku_id == *sku))
+        .flat_map(|s| s.service_plans.iter())
+        .map(|(id, name, _)| {
+            json!({
+                "assignedDateTime": ts(u.created),
+                "capabilityStatus": "Enabled",
+                "service": service_of(name),
+                "servicePlanId": id.to_string(),
+            })
+        })
+        .collect();
+    json!({
+        "businessPhones": u.business_phones,
+        "displayName": u.display_name,
+        "givenName": u.given_name,
+        "jobTitle": u.job_title,
+        "mail": u.mail,
+        "mobilePhone": u.mobile_phone,
+        "officeLocation": u.office_location,
+        "preferredLanguage": u.preferred_language,
+        "surname": u.surname,
+        "userPrincipalName": u.user_principal_name,
+        "id": u.id.to_string(),
+        "accountEnabled": u.account_enabled,
+        "assignedLicenses": u.licenses.iter().map(|s| json!({"disabledPlans": [], "skuId": s.to_string()})).collect::<Vec<_>>(),
+        "assignedPlans": plans,
+        "city": u.city,
+        "companyName": t.display_name,
+        "country": u.usage_location,
+        "createdDateTime": ts(u.created),
+        "deletedDateTime": null,
+        "department": u.department,
+        "employeeId": null,
+        "imAddresses": [u.user_principal_name],
+        "mailNickname": u.mail_nickname,
+        "onPremisesSyncEnabled": null,
+        "otherMails": [],
+        "proxyAddresses": u.mail.iter().map(|m| format!("SMTP:{m}")).collect::<Vec<_>>(),
+        "usageLocation": u.usage_location,
+        "userType": u.user_type,
+    })
+}
+
+fn service_of(plan: &str) -> &'static str {
+    match plan {
+        p if p.starts_with("EXCHANGE") => "exchange",
+        p if p.starts_with("SHAREPOINT") => "SharePoint",
+        p if p.starts_with("TEAMS") => "TeamspaceAPI",
+        p if p.starts_with("FLOW") => "ProcessSimple",
+        _ => "MicrosoftOffice",
+    }
+}
+
+/// A group with every property the simulator knows (this is also the default set).
+pub fn group(t: &Tenant, g: &SimGroup) -> Value {
+    let unified = matches!(g.kind, model::wire::directory::GroupKind::Microsoft365);
+    let mail = g
+        .mail_enabled()
+        .then(|| format!("{}@{}", g.mail_nickname, t.domain));
+    json!({
+        "id": g.id.to_string(),
+        "deletedDateTime": null,
+        "classification": null,
+        "createdDateTime": ts(g.created),
+        "description": g.description,
+        "displayName": g.display_name,
+        "expirationDateTime": null,
+        "groupTypes": if unified { vec!["Unified"] } else { Vec::new() },
+        "isAssignableToRole": null,
+        "mail": mail,
+        "mailEnabled": g.mail_enabled(),
+        "mailNickname": g.mail_nickname,
+        "membershipRule": null,
+        "membershipRuleProcessingState": null,
+        "onPremisesDomainName": null,
+        "onPremisesLastSyncDateTime": null,
+        "onPremisesNetBiosName": null,
+        "onPremisesSamAccountName": null,
+        "onPremisesSecurityIdentifier": null,
+        "onPremisesSyncEnabled": null,
+        "preferredDataLocation": null,
+        "preferredLanguage": null,
+        "proxyAddresses": mail.iter().map(|m| format!("SMTP:{m}")).collect::<Vec<_>>(),
+        "renewedDateTime": ts(g.created),
+        "resourceBehaviorOptions": [],
+        "resourceProvisioningOptions": [],
+        "securityEnabled": g.security_enabled(),
+        "securityIdentifier": format!("S-1-12-1-{}", g.id.as_uuid().as_u128() % 4_294_967_296),
+        "theme": null,
+        "visibility": g.visibility,
+        "onPremisesProvisioningErrors": [],
+        "serviceProvisioningErrors": [],
+    })
+}
+
+/// A member of a directory-object collection: `@odata.type` plus the member's default properties.
+pub fn member(t: &Tenant, m: MemberRef) -> Value {
+    let (kind, mut v) = match m {
+        MemberRef::User(i) => (
+            "#microsoft.graph.user",
+            only(user(t, &t.users[i]), USER_DEFAULT),
+        ),
+        MemberRef::Group(i) => ("#microsoft.graph.group", group(t, &t.groups[i])),
+    };
+    if let Value::Object(map) = &mut v {
+        let mut out = Map::new();
+        out.insert("@odata.type".to_owned(), Value::String(kind.to_owned()));
+        out.append(map);
+        return Value::Object(out);
+    }
+    v
+}
+
+/// The organization.
+pub fn organization(t: &Tenant) -> Value {
+    let admin = t.users.first().map(|u| u.user_principal_name.clone());
+    json!({
+        "id": t.id.to_string(),
+        "deletedDateTime": null,
+        "businessPhones": ["+1 425 555 0100"],
+        "city": "Redmond",
+        "country": "United States",
+        "countryLetterCode": "US",
+        "createdDateTime": ts(t.created),
+        "defaultUsageLocation": "US",
+        "displayName": t.display_name,
+        "marketingNotificationEmails": [],
+        "onPremisesLastSyncDateTime": null,
+        "onPremisesSyncEnabled": null,
+        "partnerTenantType": null,
+        "postalCode": "98052",
+        "preferredLanguage": "en",
+        "securityComplianceNotificationMails": [],
+        "securityComplianceNotificationPhones": [],
+        "state": "WA",
+        "street": "1 Microsoft Way",
+        "technicalNotificationMails": admin.into_iter().collect::<Vec<_>>(),
+        "tenantType": "AAD",
+        "assignedPlans": [],
+        "privacyProfile": null,
+        "provisionedPlans": [],
+        "verifiedDomains": [{
+            "capabilities": "Email, OfficeCommunicationsOnline",
+            "isDefault": true,
+            "isInitial": true,
+            "name": t.domain,
+            "type": "Managed",
+        }],
+    })
+}
+
+/// A subscribed SKU.
+pub fn subscribed_sku(t: &Tenant, s: &SimSku) -> Value {
+    let consumed = t
+        .users
+        .iter()
+        .filter(|u| u.deleted_seq.is_none() && u.licenses.contains(&s.sku_id))
+        .count();
+    json!({
+        "accountId": t.id.to_string(),
+        "accountName": t.display_name,
+        "appliesTo": "User",
+        "capabilityStatus": s.capability_status,
+        "consumedUnits": consumed,
+        "id": format!("{}_{}", t.id, s.sku_id),
+        "skuId": s.sku_id.to_string(),
+        "skuPartNumber": s.part_number,
+        "subscriptionIds": [crate::seed::Seed(t.seed).guid(s.part_number, 0).to_string()],
+        "prepaidUnits": {
+            "enabled": s.enabled,
+            "lockedOut": s.locked_out,
+            "suspended": s.suspended,
+            "warning": s.warning,
+        },
+        "servicePlans": s.service_plans.iter().map(|(id, name, applies)| json!({
+            "servicePlanId": id.to_string(),
+            "servicePlanName": name,
+            "provisioningStatus": "Success",
+            "appliesTo": applies,
+        })).collect::<Vec<_>>(),
+    })
+}
+
+/// An app registration; `with_keys` includes certificate bytes (only on `$select=keyCredentials`).
+pub fn application(t: &Tenant, a: &AppReg, with_keys: bool) -> Value {
+    json!({
+        "id": a.object_id.to_string(),
+        "deletedDateTime": null,
+        "appId": a.app_id.to_string(),
+        "applicationTemplateId": null,
+        "disabledByMicrosoftStatus": null,
+        "createdDateTime": ts(a.created),
+        "displayName": a.display_name,
+        "description": null,
+        "groupMembershipClaims": null,
+        "identifierUris": [],
+        "isDeviceOnlyAuthSupported": null,
+        "isFallbackPublicClient": a.is_fallback_public_client,
+        "notes": null,
+        "publisherDomain": t.domain,
+        "serviceManagementReference": null,
+        "signInAudience": "AzureADMyOrg",
+        "tags": [],
+        "tokenEncryptionKeyId": null,
+        "defaultRedirectUri": null,
+        "addIns": [],
+        "appRoles": [],
+        "info": {"logoUrl": null, "marketingUrl": null, "privacyStatementUrl": null, "supportUrl": null, "termsOfServiceUrl": null},
+        "keyCredentials": a.certificates.iter().map(|c| json!({
+            "customKeyIdentifier": hex_upper(&c.sha1),
+            "displayName": c.display_name,
+            "endDateTime": ts(c.end),
+            "key": if with_keys { Value::String(base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &c.der)) } else { Value::Null },
+            "keyId": c.key_id.to_string(),
+            "startDateTime": ts(c.start),
+            "type": "AsymmetricX509Cert",
+            "usage": "Verify",
+        })).collect::<Vec<_>>(),
+        "optionalClaims": null,
+        "parentalControlSettings": {"countriesBlockedForMinors": [], "legalAgeGroupRule": "Allow"},
+        "passwordCredentials": a.secrets.iter().map(|s| json!({
+            "customKeyIdentifier": null,
+            "displayName": s.display_name,
+            "endDateTime": ts(s.end),
+            "hint": s.hint(),
+            "keyId": s.key_id.to_string(),
+            "secretText": null,
+            "startDateTime": ts(s.start),
+        })).collect::<Vec<_>>(),
+        "publicClient": {"redirectUris": a.public_client_redirect_uris},
+        "requiredResourceAccess": a.required_resource_access,
+        "web": {
+            "homePageUrl": null,
+            "logoutUrl": null,
+            "redirectUris": a.web_redirect_uris,
+            "implicitGrantSettings": {"enableAccessTokenIssuance": false, "enableIdTokenIssuance": false},
+            "redirectUriSettings": a.web_redirect_uris.iter().map(|u| json!({"uri": u, "index": null})).collect::<Vec<_>>(),
+        },
+        "spa": {"redirectUris": []},
+    })
+}
+
+/// `customKeyIdentifier` as Entra ID shows it for certificates: the SHA-1 thumbprint.
+fn hex_upper(bytes: &[u8]) -> String {
+    // Graph returns the binary thumbprint base64-encoded.
+    base64::Engine::encode(&base64::engine::general_purpose::STANDARD, bytes)
+}
+
+/// A service principal.
+pub fn service_principal(t: &Tenant, sp: &SimServicePrincipal) -> Value {
+    let reference = Reference::get();
+    let graph = sp.kind == SpKind::MicrosoftGraph;
+    let microsoft_tenant = "f8cdef31-a31e-4b4a-93e4-5f571e91255a";
+    let owner = if graph || sp.app_id.to_string() == crate::tenant::GRAPH_CLI_APP_ID {
+        microsoft_tenant.to_owned()
+    } else {
+        t.id.to_string()
+    };
+    let app_roles: Vec<Value> = if graph {
+        reference
+            .roles()
+            .iter()
+            .map(|r| {
+                json!({
+                    "allowedMemberTypes": ["Application"],
+                    "description": r.admin_consent_description,
+                    "displayName": r.admin_consent_display_name,
+                    "id": r.id,
+                    "isEnabled": true,
+                    "origin": "Application",
+                    "value": r.value,
+                })
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let scopes: Vec<Value> = if graph {
+        reference
+            .scopes()
+            .iter()
+            .map(|s| {
+                json!({
+                    "adminConsentDescription": s.admin_consent_description,
+                    "adminConsentDisplayName": s.admin_consent_display_name,
+                    "id": s.id,
+                    "isEnabled": true,
+                    "type": if s.is_admin { "Admin" } else { "User" },
+                    "userConsentDescription": null,
+                    "userConsentDisplayName": null,
+                    "value": s.value,
+                })
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    json!({
+        "id": sp.id.to_string(),
+        "deletedDateTime": null,
+        "accountEnabled": true,
+        "alternativeNames": [],
+        "appDisplayName": sp.display_name,
+        "appDescription": null,
+        "appId": sp.app_id.to_string(),
+        "applicationTemplateId": null,
+        "appOwnerOrganizationId": owner,
+        "appRoleAssignmentRequired": false,
+        "description": null,
+        "disabledByMicrosoftStatus": null,
+        "displayName": sp.display_name,
+        "homepage": null,
+        "loginUrl": null,
+        "logoutUrl": null,
+        "notes": null,
+        "notificationEmailAddresses": [],
+        "preferredSingleSignOnMode": null,
+        "preferredTokenSigningKeyThumbprint": null,
+        "replyUrls": [],
+        "servicePrincipalNames": if graph { vec!["https://graph.microsoft.com".to_owned(), sp.app_id.to_string()] } else { vec![sp.app_id.to_string()] },
+        "servicePrincipalType": "Application",
+        "signInAudience": if owner == t.id.to_string() { "AzureADMyOrg" } else { "AzureADMultipleOrgs" },
+        "tags": [],
+        "tokenEncryptionKeyId": null,
+        "info": {"logoUrl": null, "marketingUrl": null, "privacyStatementUrl": null, "supportUrl": null, "termsOfServiceUrl": null},
+        "samlSingleSignOnSettings": null,
+        "addIns": [],
+        "appRoles": app_roles,
+        "keyCredentials": [],
+        "oauth2PermissionScopes": scopes,
+        "passwordCredentials": [],
+        "resourceSpecificApplicationPermissions": [],
+        "verifiedPublisher": {"displayName": null, "verifiedPublisherId": null, "addedDateTime": null},
+    })
+}
+
+/// An app role assignment.
+pub fn assignment(t: &Tenant, a: &Assignment) -> Value {
+    let name = |id| {
+        t.service_principals
+            .iter()
+            .find(|s| s.id == id)
+            .map(|s| s.display_name.clone())
+    };
+    json!({
+        "id": a.id,
+        "deletedDateTime": null,
+        "appRoleId": a.app_role_id.to_string(),
+        "createdDateTime": ts(a.created),
+        "principalDisplayName": name(a.principal_id),
+        "principalId": a.principal_id.to_string(),
+        "principalType": "ServicePrincipal",
+        "resourceDisplayName": name(a.resource_id),
+        "resourceId": a.resource_id.to_string(),
+    })
+}
+
+/// A removed entry of a delta response.
+pub fn removed(id: &str, reason: &str) -> Value {
+    json!({"id": id, "@removed": {"reason": reason}})
+}

@@ -1,0 +1,43 @@
+//! Request counters behind `GET /_sim/stats`.
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+use serde::Serialize;
+
+/// What `GET /_sim/stats` returns.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct StatsSnapshot {
+    /// Requests served (identity platform and Graph, `/_sim` excluded).
+    pub requests_total: u64,
+    /// Requests answered 429.
+    pub throttled_total: u64,
+    /// Requests by HTTP status.
+    pub by_status: BTreeMap<String, u64>,
+    /// Requests by method and route, such as `GET /v1.0/users/{id}`.
+    pub by_endpoint: BTreeMap<String, u64>,
+}
+
+/// The counters.
+#[derive(Debug, Default)]
+pub struct Stats {
+    inner: Mutex<StatsSnapshot>,
+}
+
+impl Stats {
+    /// Counts one request.
+    pub fn record(&self, endpoint: String, status: u16) {
+        let mut s = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        s.requests_total += 1;
+        if status == 429 {
+            s.throttled_total += 1;
+        }
+        *s.by_status.entry(status.to_string()).or_default() += 1;
+        *s.by_endpoint.entry(endpoint).or_default() += 1;
+    }
+
+    /// The counters now.
+    pub fn snapshot(&self) -> StatsSnapshot {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+}
