@@ -2,8 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
-/// A successful token response.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A successful token response. Its `Debug` output hides the tokens.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TokenResponse {
     /// Always `Bearer`.
     pub token_type: String,
@@ -75,8 +75,8 @@ impl TokenErrorBody {
     }
 }
 
-/// The device authorization response.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// The device authorization response. Its `Debug` output hides the device code.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeviceCodeResponse {
     /// The code the client polls with.
     pub device_code: String,
@@ -90,6 +90,33 @@ pub struct DeviceCodeResponse {
     pub interval: u64,
     /// A sentence telling the user what to do.
     pub message: String,
+}
+
+impl std::fmt::Debug for TokenResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenResponse")
+            .field("token_type", &self.token_type)
+            .field("expires_in", &self.expires_in)
+            .field("access_token", &"<redacted>")
+            .field(
+                "refresh_token",
+                &self.refresh_token.as_ref().map(|_| "<redacted>"),
+            )
+            .field("scope", &self.scope)
+            .field("id_token", &self.id_token.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for DeviceCodeResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DeviceCodeResponse")
+            .field("user_code", &self.user_code)
+            .field("verification_uri", &self.verification_uri)
+            .field("expires_in", &self.expires_in)
+            .field("interval", &self.interval)
+            .finish_non_exhaustive()
+    }
 }
 
 /// The claims of a Microsoft Graph access token that m365vault reads.
@@ -163,6 +190,21 @@ impl AccessTokenClaims {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn debug_output_hides_tokens() {
+        let t = TokenResponse {
+            token_type: "Bearer".into(),
+            expires_in: 1,
+            ext_expires_in: None,
+            access_token: "SECRET-ACCESS".into(),
+            refresh_token: Some("SECRET-REFRESH".into()),
+            scope: None,
+            id_token: Some("SECRET-ID".into()),
+        };
+        let shown = format!("{t:?}");
+        assert!(!shown.contains("SECRET"), "{shown}");
+    }
 
     #[test]
     fn token_error_code_and_summary() {

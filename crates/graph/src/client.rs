@@ -1,0 +1,273 @@
+//! [`GraphClient`]: authenticated requests to Microsoft Graph with retries,
+//! paging through `@odata.nextLink`, and `$batch`.
+
+use std::sync::Arc;
+
+use model::Cloud;
+use model::wire::batch::{
+    BatchRequest, BatchRequestItem, BatchResponse, BatchResponseItem, MAX_BATCH_REQUESTS,
+};
+use model::wire::{GraphErrorBody, Page};
+use reqwest::{Method, StatusCode};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::error::GraphError;
+use crate::identity::without_url;
+use crate::retry::{CounterSnapshot, Counters, RetryPolicy};
+use crate::token::TokenSource;
+
+/// A Microsoft Graph client for one tenant and credential.
+#[derive(Clone)]
+pub struct GraphClient {
+    http: reqwest::Client,
+    base: String,
+    tokens: Arc<dyn TokenSource>,
+    retry: RetryPolicy,
+    counters: Arc<Counters>,
+}
+
+impl std::fmt::Debug for GraphClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GraphClient")
+            .field("base", &self.base)
+            .finish_non_exhaustive()
+    }
+}
+
+fn path_of(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(u) => u.path().to_owned(),
+        Err(_) => url.split('?').next().unwrap_or_default().to_owned(),
+    }
+}
+
+impl GraphClient {
+    /// A client for Graph v1.0 in `cloud`, authenticating with `tokens`.
+    pub fn new(http: reqwest::Client, cloud: &Cloud, tokens: Arc<dyn TokenSource>) -> Self {
+        GraphClient {
+            http,
+            base: cloud.graph_v1(),
+            tokens,
+            retry: RetryPolicy::default(),
+            counters: Arc::new(Counters::default()),
+        }
+    }
+
+    /// Replaces the retry policy.
+    pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// What the client has done so far.
+    pub fn counters(&self) -> CounterSnapshot {
+        self.counters.snapshot()
+    }
+
+    /// The token source.
+    pub fn tokens(&self) -> &Arc<dyn TokenSource> {
+        &self.tokens
+    }
+
+    /// `path` (such as `/users`) as a full URL; whole URLs (next links) are kept.
+    pub fn url(&self, path: &str) -> String {
+        if path.starts_with("http://") || path.starts_with("https://") {
+            path.to_owned()
+        } else {
+            format!("{}/{}", self.base, path.trim_start_matches('/'))
+        }
+    }
+
+    /// Sends a request with a bearer token, retrying throttled and transient failures,
+    /// and returns the successful response.
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&serde_json::Value>,
+        headers: &[(&str, &str)],
+    ) -> Result<reqwest::Response, GraphError> {
+        let url = self.url(path);
+        let mut attempt = 0u32;
+        let mut refreshed = false;
+        loop {
+            attempt += 1;
+            let token = self.tokens.token().await?;
+            let mut req = self
+                .http
+                .request(method.clone(), &url)
+                .bearer_auth(token.bearer());
+            for (k, v) in headers {
+                req = req.header(*k, *v);
+            }
+            if let Some(b) = body {
+                req = req.json(b);
+            }
+            self.counters.request();
+            let result = req.send().await;
+            let response = match result {
+                Ok(r) => r,
+                Err(e) => {
+                    let retryable = e.is_timeout() || e.is_connect() || e.is_request();
+                    let err = GraphError::Transport {
+                        url: path_of(&url),
+                        message: without_url(&e),
+                        retryable,
+                    };
+                    if retryable && let Some(wait) = self.retry.delay(attempt, None) {
+                        tracing::warn!(url = %path_of(&url), attempt, ?wait, error = %err, "retrying after a network error");
+                        tokio::time::sleep(wait).await;
+                        self.counters.retry(wait);
+                        continue;
+                    }
+                    return Err(err);
+                }
+            };
+            let status = response.status();
+            if status.is_success() || status.is_redirection() {
+                return Ok(response);
+            }
+            let retry_after = response
+                .headers()
+                .get("retry-after")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<f64>().ok())
+                .map(|s| s.ceil() as u64);
+            let request_id = response
+                .headers()
+                .get("request-id")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned);
+            let bytes = response.bytes().await.unwrap_or_default();
+            let (code, message) = match serde_json::from_slice::<GraphErrorBody>(&bytes) {
+                Ok(b) => (b.error.code, b.error.message),
+                Err(_) => (
+                    status.canonical_reason().unwrap_or("Error").to_owned(),
+                    String::from_utf8_lossy(&bytes).chars().take(300).collect(),
+                ),
+            };
+            let err = GraphError::Api {
+                method: method.to_string(),
+                path: path_of(&url),
+                status: status.as_u16(),
+                code,
+                message,
+                request_id,
+                retry_after,
+            };
+            if status == StatusCode::UNAUTHORIZED && !refreshed {
+                // The token may have been revoked or expired early: get a new one, once.
+                refreshed = true;
+                self.tokens.invalidate().await;
+                continue;
+            }
+            if matches!(status.as_u16(), 429 | 503) {
+                self.counters.throttled();
+            }
+            if err.is_retryable()
+                && let Some(wait) = self.retry.delay(attempt, retry_after)
+            {
+                tracing::info!(path = %path_of(&url), status = status.as_u16(), ?wait, attempt, "throttled or failed; retrying");
+                tokio::time::sleep(wait).await;
+                self.counters.retry(wait);
+                continue;
+            }
+            return Err(err);
+        }
+    }
+
+    async fn json<T: DeserializeOwned>(
+        &self,
+        response: reqwest::Response,
+        path: &str,
+    ) -> Result<T, GraphError> {
+        let bytes = response.bytes().await.map_err(|e| GraphError::Transport {
+            url: path_of(path),
+            message: without_url(&e),
+            retryable: true,
+        })?;
+        serde_json::from_slice(&bytes).map_err(|e| GraphError::Decode {
+            path: path_of(path),
+            message: e.to_string(),
+        })
+    }
+
+    /// GETs a JSON entity.
+    pub async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, GraphError> {
+        let r = self.send(Method::GET, path, None, &[]).await?;
+        self.json(r, path).await
+    }
+
+    /// GETs one page of a collection.
+    pub async fn get_page<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        headers: &[(&str, &str)],
+    ) -> Result<Page<T>, GraphError> {
+        let r = self.send(Method::GET, path, None, headers).await?;
+        self.json(r, path).await
+    }
+
+    /// GETs every item of a collection, following `@odata.nextLink`
+    /// (headers such as `ConsistencyLevel` are sent again with every page).
+    pub async fn get_all<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        headers: &[(&str, &str)],
+    ) -> Result<Vec<T>, GraphError> {
+        let mut out = Vec::new();
+        let mut next = Some(path.to_owned());
+        while let Some(p) = next.take() {
+            let page: Page<T> = self.get_page(&p, headers).await?;
+            out.extend(page.value);
+            next = page.next_link;
+        }
+        Ok(out)
+    }
+
+    /// POSTs a JSON body and reads the JSON answer.
+    pub async fn post<B: Serialize, T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &B,
+    ) -> Result<T, GraphError> {
+        let value = serde_json::to_value(body).map_err(|e| GraphError::Request(e.to_string()))?;
+        let r = self.send(Method::POST, path, Some(&value), &[]).await?;
+        self.json(r, path).await
+    }
+
+    /// PATCHes a JSON body.
+    pub async fn patch<B: Serialize>(&self, path: &str, body: &B) -> Result<(), GraphError> {
+        let value = serde_json::to_value(body).map_err(|e| GraphError::Request(e.to_string()))?;
+        self.send(Method::PATCH, path, Some(&value), &[])
+            .await
+            .map(|_| ())
+    }
+
+    /// DELETEs a resource.
+    pub async fn delete(&self, path: &str) -> Result<(), GraphError> {
+        self.send(Method::DELETE, path, None, &[]).await.map(|_| ())
+    }
+
+    /// Sends requests in `$batch`es of at most 20; answers come back in request order.
+    pub async fn batch(
+        &self,
+        requests: Vec<BatchRequestItem>,
+    ) -> Result<Vec<BatchResponseItem>, GraphError> {
+        let mut out = Vec::with_capacity(requests.len());
+        for chunk in requests.chunks(MAX_BATCH_REQUESTS) {
+            let body = BatchRequest {
+                requests: chunk.to_vec(),
+            };
+            let response: BatchResponse = self.post("/$batch", &body).await?;
+            let mut responses = response.responses;
+            for r in chunk {
+                if let Some(pos) = responses.iter().position(|x| x.id == r.id) {
+                    out.push(responses.swap_remove(pos));
+                }
+            }
+        }
+        Ok(out)
+    }
+}
