@@ -1,1 +1,40 @@
-fn main() {}
+//! The `m365vault` command: parses arguments and calls the library crates.
+
+mod cli;
+mod cmd;
+mod logging;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::cli::{Cli, Command, ConnectorCommand, SimCommand};
+
+/// Exit status when a check finds a data type that cannot work.
+pub const EXIT_CHECK_FAILED: u8 = 1;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    logging::init(cli.verbose);
+    let result = match &cli.command {
+        Command::Demo(args) => cmd::demo::run(&cli, args),
+        Command::Connector(ConnectorCommand::Add(args)) => cmd::connector::add::run(&cli, args),
+        Command::Connector(ConnectorCommand::List) => cmd::connector::list::run(&cli),
+        Command::Connector(ConnectorCommand::Remove { name }) => {
+            cmd::connector::remove::run(&cli, name)
+        }
+        Command::Connector(ConnectorCommand::Check(args)) => cmd::connector::check::run(&cli, args),
+        Command::Connector(ConnectorCommand::Update(args)) => {
+            cmd::connector::update::run(&cli, args)
+        }
+        Command::Setup(args) => cmd::setup::run(&cli, args),
+        Command::Sim(SimCommand::Serve(args)) => cmd::sim::serve(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(EXIT_CHECK_FAILED)
+        }
+    }
+}
