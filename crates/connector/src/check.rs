@@ -263,24 +263,16 @@ fn probe_path(roles: &[String]) -> Option<&'static str> {
 }
 
 fn probe_message(e: &GraphError) -> String {
-    match e {
-        GraphError::Api {
-            status: 401,
-            code,
-            message,
-            ..
-        } => format!(
-            "Microsoft Graph refused the access token ({code}: {message}): the authority URL and the Graph URL must belong to the same cloud, and the token must come from this tenant's identity platform"
+    match e.api() {
+        Some(a) if a.status == 401 => format!(
+            "Microsoft Graph refused the access token ({}: {}): the authority URL and the Graph URL must belong to the same cloud, and the token must come from this tenant's identity platform",
+            a.code, a.message
         ),
-        GraphError::Api {
-            status: 403,
-            code,
-            message,
-            ..
-        } => format!(
-            "Microsoft Graph denied a call the granted permissions should allow ({code}: {message}); admin consent can take a few minutes to apply: check again shortly"
+        Some(a) if a.status == 403 => format!(
+            "Microsoft Graph denied a call the granted permissions should allow ({}: {}); admin consent can take a few minutes to apply: check again shortly",
+            a.code, a.message
         ),
-        other => other.to_string(),
+        _ => e.to_string(),
     }
 }
 
@@ -393,6 +385,7 @@ pub async fn check(
         }
     };
     let identity = IdentityClient::new(http.clone(), spec.cloud.clone());
+    tracing::info!(connector = %spec.name, tenant = %spec.tenant_id, client_id = %spec.client_id, "checking connector");
     let response = match identity.client_credentials(&credential, now).await {
         Ok(r) => r,
         Err(e) => {
@@ -415,6 +408,7 @@ pub async fn check(
     let token = AccessToken::from_response(&response, now);
     let mut roles = token.claims.roles().to_vec();
     roles.sort();
+    tracing::debug!(connector = %spec.name, roles = ?roles, "signed in");
     let tenant_guid = token.claims.tid.clone();
     let graph = GraphClient::new(http, &spec.cloud, Arc::new(StaticTokenSource::new(token)))
         .with_retry(RetryPolicy {

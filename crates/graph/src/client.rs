@@ -12,7 +12,7 @@ use reqwest::{Method, StatusCode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::error::GraphError;
+use crate::error::{ApiError, GraphError};
 use crate::identity::without_url;
 use crate::retry::{CounterSnapshot, Counters, RetryPolicy};
 use crate::token::TokenSource;
@@ -125,6 +125,7 @@ impl GraphClient {
                 }
             };
             let status = response.status();
+            tracing::trace!(method = %method, path = %path_of(&url), status = status.as_u16(), attempt, "graph response");
             if status.is_success() || status.is_redirection() {
                 return Ok(response);
             }
@@ -147,7 +148,7 @@ impl GraphClient {
                     String::from_utf8_lossy(&bytes).chars().take(300).collect(),
                 ),
             };
-            let err = GraphError::Api {
+            let err = GraphError::from(ApiError {
                 method: method.to_string(),
                 path: path_of(&url),
                 status: status.as_u16(),
@@ -155,7 +156,7 @@ impl GraphClient {
                 message,
                 request_id,
                 retry_after,
-            };
+            });
             if status == StatusCode::UNAUTHORIZED && !refreshed {
                 // The token may have been revoked or expired early: get a new one, once.
                 refreshed = true;

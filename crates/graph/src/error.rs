@@ -126,30 +126,35 @@ impl fmt::Display for TokenError {
     }
 }
 
+/// Graph's answer to a failed call.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{method} {path} failed with {status} {code}: {message}{}", request_id.as_ref().map(|r| format!(" (request id {r})")).unwrap_or_default())]
+pub struct ApiError {
+    /// HTTP method.
+    pub method: String,
+    /// Path of the URL (no query: it may hold ids of content).
+    pub path: String,
+    /// HTTP status.
+    pub status: u16,
+    /// Graph error code, such as `Authorization_RequestDenied`.
+    pub code: String,
+    /// Graph error message.
+    pub message: String,
+    /// `request-id`, for Microsoft support.
+    pub request_id: Option<String>,
+    /// Seconds to wait, from `Retry-After`.
+    pub retry_after: Option<u64>,
+}
+
 /// A failed Graph call.
 #[derive(Debug, thiserror::Error)]
 pub enum GraphError {
     /// No token could be had.
     #[error(transparent)]
-    Token(#[from] TokenError),
+    Token(Box<TokenError>),
     /// Graph answered with an error status.
-    #[error("{method} {path} failed with {status} {code}: {message}{}", request_id.as_ref().map(|r| format!(" (request id {r})")).unwrap_or_default())]
-    Api {
-        /// HTTP method.
-        method: String,
-        /// Path of the URL (no query: it may hold ids of content).
-        path: String,
-        /// HTTP status.
-        status: u16,
-        /// Graph error code, such as `Authorization_RequestDenied`.
-        code: String,
-        /// Graph error message.
-        message: String,
-        /// `request-id`, for Microsoft support.
-        request_id: Option<String>,
-        /// Seconds to wait, from `Retry-After`.
-        retry_after: Option<u64>,
-    },
+    #[error(transparent)]
+    Api(Box<ApiError>),
     /// Graph could not be reached.
     #[error("cannot reach Microsoft Graph at {url}: {message}")]
     Transport {
@@ -173,27 +178,41 @@ pub enum GraphError {
     Request(String),
 }
 
+impl From<TokenError> for GraphError {
+    fn from(e: TokenError) -> Self {
+        GraphError::Token(Box::new(e))
+    }
+}
+
+impl From<ApiError> for GraphError {
+    fn from(e: ApiError) -> Self {
+        GraphError::Api(Box::new(e))
+    }
+}
+
 impl GraphError {
-    /// The HTTP status, for API errors.
-    pub fn status(&self) -> Option<u16> {
+    /// The details of an API error.
+    pub fn api(&self) -> Option<&ApiError> {
         match self {
-            GraphError::Api { status, .. } => Some(*status),
+            GraphError::Api(a) => Some(a),
             _ => None,
         }
     }
 
+    /// The HTTP status, for API errors.
+    pub fn status(&self) -> Option<u16> {
+        self.api().map(|a| a.status)
+    }
+
     /// The Graph error code, for API errors.
     pub fn code(&self) -> Option<&str> {
-        match self {
-            GraphError::Api { code, .. } => Some(code),
-            _ => None,
-        }
+        self.api().map(|a| a.code.as_str())
     }
 
     /// Whether trying again later may succeed (throttling, service trouble, network).
     pub fn is_retryable(&self) -> bool {
         match self {
-            GraphError::Api { status, .. } => matches!(status, 429 | 500 | 502 | 503 | 504),
+            GraphError::Api(a) => matches!(a.status, 429 | 500 | 502 | 503 | 504),
             GraphError::Transport { retryable, .. } => *retryable,
             GraphError::Token(t) => t.kind == TokenErrorKind::Unreachable,
             GraphError::Decode { .. } | GraphError::Request(_) => false,

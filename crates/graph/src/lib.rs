@@ -19,6 +19,6 @@ pub mod token;
 
 pub use client::GraphClient;
 pub use credential::{AppCredential, CertificateCredential, Credential};
-pub use error::{GraphError, TokenError, TokenErrorKind};
+pub use error::{ApiError, GraphError, TokenError, TokenErrorKind};
 pub use http::HttpOptions;
 pub use token::{AccessToken, AppTokenSource, TokenSource};

@@ -187,7 +187,7 @@ mod tests {
 
     #[test]
     fn unknown_names_list_the_valid_ones() {
-        let err = "mail,faxes".parse::<DataTypeSet>().unwrap_err();
+        let err = "mail,faxes".parse::<DataTypeSet>().expect_err("unknown");
         let msg = err.to_string();
         assert!(
             msg.contains("'faxes'") && msg.contains("teams-channels"),

@@ -6,7 +6,7 @@ use m365vault_graph::credential::CertificateCredential;
 use m365vault_graph::identity::IdentityClient;
 use m365vault_graph::token::AccessToken;
 use m365vault_graph::{
-    AppCredential, AppTokenSource, Credential, GraphClient, GraphError, HttpOptions, TokenErrorKind,
+    AppCredential, AppTokenSource, Credential, GraphClient, HttpOptions, TokenErrorKind,
 };
 use model::wire::directory::User;
 use model::{Cloud, Guid, TenantId};
@@ -217,13 +217,7 @@ async fn forbidden_is_a_classified_api_error() {
     let e = graph.get::<Value>("/groups").await.expect_err("403");
     assert!(e.is_forbidden() && !e.is_retryable());
     assert_eq!(e.code(), Some("Authorization_RequestDenied"));
-    assert!(matches!(
-        e,
-        GraphError::Api {
-            request_id: Some(_),
-            ..
-        }
-    ));
+    assert!(e.api().is_some_and(|a| a.request_id.is_some()));
 }
 
 #[tokio::test]

@@ -271,33 +271,6 @@ impl Collection<'_> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn skiptoken_round_trips_and_looks_like_the_directory() {
-        let t = encode_skiptoken(300);
-        assert!(t.starts_with("RFNwdA"), "{t}");
-        assert_eq!(decode_skiptoken(&t), Some(300));
-        assert_eq!(decode_skiptoken("garbage"), None);
-    }
-
-    #[test]
-    fn top_limits() {
-        let q = |top: &str| Query {
-            top: Some(top.into()),
-            ..Query::default()
-        };
-        assert_eq!(q("999").page_size(100, 999).ok(), Some(999));
-        let err = q("1000").page_size(100, 999).unwrap_err();
-        assert_eq!(err.code, "Request_UnsupportedQuery");
-        assert!(err.message.contains("'1000'"));
-        assert!(q("0").page_size(100, 999).is_err());
-        assert_eq!(Query::default().page_size(100, 999).ok(), Some(100));
-    }
-}
-
 /// The request path as the client sent it (handlers in the nested router see it
 /// without the `/v1.0` prefix).
 pub fn versioned(path: &str) -> String {
@@ -333,4 +306,31 @@ pub fn encode_component(s: &str) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn skiptoken_round_trips_and_looks_like_the_directory() {
+        let t = encode_skiptoken(300);
+        assert!(t.starts_with("RFNwdA"), "{t}");
+        assert_eq!(decode_skiptoken(&t), Some(300));
+        assert_eq!(decode_skiptoken("garbage"), None);
+    }
+
+    #[test]
+    fn top_limits() {
+        let q = |top: &str| Query {
+            top: Some(top.into()),
+            ..Query::default()
+        };
+        assert_eq!(q("999").page_size(100, 999).ok(), Some(999));
+        let err = q("1000").page_size(100, 999).expect_err("too large");
+        assert_eq!(err.code, "Request_UnsupportedQuery");
+        assert!(err.message.contains("'1000'"));
+        assert!(q("0").page_size(100, 999).is_err());
+        assert_eq!(Query::default().page_size(100, 999).ok(), Some(100));
+    }
 }

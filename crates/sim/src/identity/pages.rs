@@ -159,6 +159,8 @@ pub async fn authorize_form(
     .into_response()
 }
 
+// The error is the page to show; it is returned at once, never carried far.
+#[allow(clippy::result_large_err)]
 fn check_authorize(
     state: &AppState,
     tenant: &str,

@@ -98,7 +98,7 @@ fn generate_users(
     count: usize,
     domain: &str,
     created: OffsetDateTime,
-    skus: &mut Vec<SimSku>,
+    skus: &mut [SimSku],
 ) -> Vec<SimUser> {
     let mut taken = std::collections::HashSet::new();
     let mut users = Vec::with_capacity(count);

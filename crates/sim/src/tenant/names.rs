@@ -179,8 +179,11 @@ pub const DISTRIBUTION_LIST_NAMES: &[&str] = &[
     "Americas Office",
 ];
 
-/// (skuId, partNumber, service plans (id, name, appliesTo)).
-pub const SKUS: &[(&str, &str, &[(&str, &str, &str)])] = &[
+/// A service plan: (id, name, appliesTo).
+pub type Plan = (&'static str, &'static str, &'static str);
+
+/// (skuId, partNumber, service plans).
+pub const SKUS: &[(&str, &str, &[Plan])] = &[
     (
         "06ebc4ee-1bb5-47dd-8120-11324bc54e06",
         "SPE_E5",

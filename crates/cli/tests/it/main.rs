@@ -1,0 +1,8 @@
+//! The `m365vault` command against the simulator, as an administrator uses it.
+
+mod add;
+mod check;
+mod common;
+mod secrets;
+mod setup;
+mod sim_serve;
