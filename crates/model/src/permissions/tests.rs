@@ -224,3 +224,77 @@ fn evaluate_reports_missing_permissions_per_operation() {
     let none: [&str; 0] = [];
     assert!(!evaluate(DataType::Inventory, &none).backup.ok());
 }
+
+/// The tables of `docs/permissions.md`, rendered from the matrix.
+fn render_docs_tables() -> String {
+    let mut s = String::new();
+    s.push_str("| data type | backup needs | restore needs |\n| --- | --- | --- |\n");
+    for d in DataType::ALL {
+        let names = |op| {
+            let v: Vec<String> = required(d, op)
+                .iter()
+                .map(|p| format!("`{}`", p.name))
+                .collect();
+            if v.is_empty() {
+                unsupported_reason(d, op).unwrap_or("-").to_owned()
+            } else {
+                v.join(", ")
+            }
+        };
+        s.push_str(&format!(
+            "| {} ({}) | {} | {} |\n",
+            d.as_str(),
+            d.label(),
+            names(Operation::Backup),
+            names(Operation::Restore)
+        ));
+    }
+    s.push_str("\n| permission | description in the Entra admin center | app role id | also satisfied by |\n| --- | --- | --- | --- |\n");
+    let mut used: Vec<&Permission> = Vec::new();
+    for d in DataType::ALL {
+        for op in [Operation::Backup, Operation::Restore] {
+            for p in required(d, op) {
+                if !used.contains(&p) {
+                    used.push(p);
+                }
+            }
+        }
+    }
+    used.sort_by_key(|p| p.name);
+    for p in used {
+        let broader: Vec<String> = implied_by(p.name)
+            .iter()
+            .map(|b| format!("`{b}`"))
+            .collect();
+        s.push_str(&format!(
+            "| `{}` | {} | `{}` | {} |\n",
+            p.name,
+            p.display_name,
+            p.id,
+            broader.join(", ")
+        ));
+    }
+    s
+}
+
+#[test]
+fn docs_permissions_page_is_current() {
+    let path = format!("{}/../../docs/permissions.md", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap_or_default();
+    let (begin, end) = ("<!-- generated:begin -->\n", "<!-- generated:end -->");
+    let tables = render_docs_tables();
+    let (Some(b), Some(e)) = (text.find(begin), text.find(end)) else {
+        panic!("{path} lacks the generated markers");
+    };
+    let current = &text[b + begin.len()..e];
+    if current != tables {
+        if std::env::var_os("UPDATE_DOCS").is_some() {
+            let updated = format!("{}{begin}{tables}{}", &text[..b], &text[e..]);
+            std::fs::write(&path, updated).unwrap_or_else(|err| panic!("{path}: {err}"));
+        } else {
+            panic!(
+                "{path} is out of date with the permission matrix; run `UPDATE_DOCS=1 cargo test -p m365vault-model` and commit it"
+            );
+        }
+    }
+}
