@@ -134,10 +134,15 @@ pub fn run(cli: &Cli, args: &SetupArgs) -> Result<ExitCode> {
         outcome.client_id,
         outcome.requested.len()
     );
+    let consent_url = cloud.admin_consent_url(tenant.as_str(), &outcome.client_id.to_string());
     if outcome.consent_pending {
         eprintln!(
-            "{admin} may not grant Microsoft Graph application permissions. Ask a Global Administrator or Privileged Role Administrator to open:\n  {}",
-            cloud.admin_consent_url(tenant.as_str(), &outcome.client_id.to_string())
+            "{admin} may not grant Microsoft Graph application permissions. Ask a Global Administrator or Privileged Role Administrator to grant admin consent at:\n  {consent_url}"
+        );
+    } else {
+        eprintln!(
+            "Admin consent was granted for {} permissions; to review or grant it again: {consent_url}",
+            outcome.granted.len()
         );
     }
 

@@ -14,7 +14,7 @@ use model::wire::directory::RequiredResourceAccess;
 use serde_json::{Value, json};
 use time::{Duration, OffsetDateTime};
 
-use super::odata::{Collection, Query};
+use super::odata::{Listing, Query};
 use super::render::{self, ts};
 use super::{ByAppId, Principal};
 use crate::crypto::{self, b64url};
@@ -89,28 +89,25 @@ pub async fn list(
     headers: HeaderMap,
 ) -> GraphResult<Response> {
     let query = Query::parse(&uri, &headers);
-    query.check_advanced()?;
-    let size = query.page_size(100, 999)?;
-    let filter = query.filter("Application", Some(FILTERABLE))?;
+    // Certificate bytes come back only when `$select` names keyCredentials.
     let with_keys = query
         .select
         .as_ref()
         .is_some_and(|s| s.iter().any(|p| p.eq_ignore_ascii_case("keyCredentials")));
     let t = state.tenant();
-    let mut items = Vec::new();
-    for a in t.apps.iter().filter(|a| a.listed) {
-        let v = render::application(&t, a, with_keys);
-        if filter.as_ref().is_none_or(|f| f.matches(&v)) {
-            items.push(query.project(v, TYPE)?);
-        }
-    }
-    Collection {
-        base: &state.base_url(),
-        path: uri.path(),
+    let apps = t
+        .apps
+        .iter()
+        .filter(|a| a.listed)
+        .map(|a| render::application(&t, a, with_keys));
+    let listing = Listing {
+        resource: "Application",
+        type_name: TYPE,
         context: "applications",
-        query: &query,
-    }
-    .respond(items, size)
+        filterable: FILTERABLE,
+        default: None,
+    };
+    listing.respond(&state.base_url(), &uri, &query, apps)
 }
 
 /// `GET /applications/{id}` and `/applications(appId='…')`.

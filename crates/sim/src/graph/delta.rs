@@ -93,6 +93,62 @@ impl Plan {
         seq > self.since && seq <= self.upto
     }
 
+    /// One object's entry in this round, if it has one: `@removed` when it was
+    /// deleted during the round, its properties (from `render`) when it changed.
+    pub fn entry(
+        &self,
+        id: &str,
+        changed_seq: u64,
+        deleted_seq: Option<u64>,
+        render: impl FnOnce() -> GraphResult<Value>,
+    ) -> GraphResult<Option<Value>> {
+        match deleted_seq {
+            Some(d) if self.covers(d) && self.since > 0 => {
+                Ok(Some(super::render::removed(id, "changed")))
+            }
+            Some(_) => Ok(None),
+            None if self.covers(changed_seq) => render().map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Whether `$select` asks for `property` (no `$select` asks for everything).
+    pub fn selects(&self, property: &str) -> bool {
+        self.select
+            .as_ref()
+            .is_none_or(|s| s.iter().any(|x| x == property))
+    }
+
+    /// The `$select`ed properties of `full` and its `id`, or `default` (all of `full`
+    /// when `None`). `related` names relationships the caller adds itself (`members`).
+    pub fn project(
+        &self,
+        full: Value,
+        default: Option<&[&str]>,
+        related: &[&str],
+        type_name: &str,
+    ) -> GraphResult<Value> {
+        let Some(select) = &self.select else {
+            return Ok(match default {
+                Some(keys) => super::render::only(full, keys),
+                None => full,
+            });
+        };
+        let mut keys: Vec<&str> = select
+            .iter()
+            .map(String::as_str)
+            .filter(|s| !related.contains(s))
+            .collect();
+        keys.push("id");
+        let v = super::render::only(full, &keys);
+        if let Some(unknown) = keys.iter().find(|k| v.get(**k).is_none()) {
+            return Err(GraphFailure::bad_request(format!(
+                "Could not find a property named '{unknown}' on type '{type_name}'."
+            )));
+        }
+        Ok(v)
+    }
+
     /// Answers with one page of `items` (the whole round, in order).
     pub fn respond(
         &self,

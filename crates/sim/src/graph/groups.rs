@@ -6,9 +6,8 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::delta::Plan;
-use super::odata::{Collection, Query};
+use super::odata::{Collection, Listing, Query, search_matches};
 use super::render;
-use super::users::{order, search_matches};
 use crate::failure::{GraphFailure, GraphResult};
 use crate::state::AppState;
 use crate::tenant::{MemberRef, Tenant};
@@ -40,36 +39,20 @@ pub async fn list(
     headers: HeaderMap,
 ) -> GraphResult<Response> {
     let query = Query::parse(&uri, &headers);
-    query.check_advanced()?;
-    let size = query.page_size(100, 999)?;
-    let filter = query.filter("Group", Some(FILTERABLE))?;
-    let base = state.base_url();
     let t = state.tenant();
-    let mut items = Vec::new();
-    for g in t.groups.iter().filter(|g| g.deleted_seq.is_none()) {
-        let full = render::group(&t, g);
-        if filter.as_ref().is_some_and(|f| !f.matches(&full))
-            || query
-                .search
-                .as_deref()
-                .is_some_and(|s| !search_matches(&full, s))
-        {
-            continue;
-        }
-        items.push(full);
-    }
-    order(&mut items, query.orderby.as_deref());
-    let items = items
-        .into_iter()
-        .map(|v| query.project(v, TYPE))
-        .collect::<GraphResult<Vec<_>>>()?;
-    Collection {
-        base: &base,
-        path: uri.path(),
+    let groups = t
+        .groups
+        .iter()
+        .filter(|g| g.deleted_seq.is_none())
+        .map(|g| render::group(&t, g));
+    let listing = Listing {
+        resource: "Group",
+        type_name: TYPE,
         context: "groups",
-        query: &query,
-    }
-    .respond(items, size)
+        filterable: FILTERABLE,
+        default: None,
+    };
+    listing.respond(&state.base_url(), &uri, &query, groups)
 }
 
 /// `GET /groups/{id}`.
@@ -198,46 +181,24 @@ pub async fn delta(
     let plan = Plan::from_query(&query, t.seq)?;
     let mut items = Vec::new();
     for g in &t.groups {
-        match g.deleted_seq {
-            Some(d) if plan.covers(d) && plan.since > 0 => {
-                items.push(render::removed(&g.id.to_string(), "changed"))
+        let render = || {
+            let mut v = plan.project(render::group(&t, g), None, &["members"], TYPE)?;
+            if plan.selects("members")
+                && !g.members.is_empty()
+                && let Value::Object(m) = &mut v
+            {
+                let members: Vec<Value> = live(&t, g.members.clone())
+                    .into_iter()
+                    .map(|m| match m {
+                        MemberRef::User(i) => json!({"@odata.type": "#microsoft.graph.user", "id": t.users[i].id.to_string()}),
+                        MemberRef::Group(i) => json!({"@odata.type": "#microsoft.graph.group", "id": t.groups[i].id.to_string()}),
+                    })
+                    .collect();
+                m.insert("members@delta".into(), Value::Array(members));
             }
-            Some(_) => {}
-            None if plan.covers(g.changed_seq) => {
-                let full = render::group(&t, g);
-                let mut v = match &plan.select {
-                    Some(sel) => {
-                        let mut keys: Vec<&str> = sel
-                            .iter()
-                            .map(String::as_str)
-                            .filter(|s| *s != "members")
-                            .collect();
-                        keys.push("id");
-                        render::only(full, &keys)
-                    }
-                    None => full,
-                };
-                let wants_members = plan
-                    .select
-                    .as_ref()
-                    .is_none_or(|s| s.iter().any(|x| x == "members"));
-                if wants_members
-                    && !g.members.is_empty()
-                    && let Value::Object(m) = &mut v
-                {
-                    let members: Vec<Value> = live(&t, g.members.clone())
-                        .into_iter()
-                        .map(|m| match m {
-                            MemberRef::User(i) => json!({"@odata.type": "#microsoft.graph.user", "id": t.users[i].id.to_string()}),
-                            MemberRef::Group(i) => json!({"@odata.type": "#microsoft.graph.group", "id": t.groups[i].id.to_string()}),
-                        })
-                        .collect();
-                    m.insert("members@delta".into(), Value::Array(members));
-                }
-                items.push(v);
-            }
-            None => {}
-        }
+            Ok(v)
+        };
+        items.extend(plan.entry(&g.id.to_string(), g.changed_seq, g.deleted_seq, render)?);
     }
     Ok(plan.respond(&state.base_url(), uri.path(), "groups", items, 100))
 }

@@ -187,6 +187,96 @@ impl Query {
     }
 }
 
+/// How one directory collection is listed.
+pub struct Listing<'a> {
+    /// The resource named in `$filter` errors, such as `User`.
+    pub resource: &'a str,
+    /// The type named in `$select` errors, such as `Microsoft.DirectoryServices.User`.
+    pub type_name: &'a str,
+    /// The entity set of `@odata.context`, such as `users`.
+    pub context: &'a str,
+    /// The properties `$filter` may use without advanced queries.
+    pub filterable: &'a [&'a str],
+    /// The properties returned without `$select` (`None`: all of them).
+    pub default: Option<&'a [&'a str]>,
+}
+
+impl Listing<'_> {
+    /// Answers a list request: filters, searches, orders, projects and pages `entities`.
+    pub fn respond(
+        &self,
+        base: &str,
+        uri: &Uri,
+        query: &Query,
+        entities: impl IntoIterator<Item = Value>,
+    ) -> GraphResult<Response> {
+        query.check_advanced()?;
+        let size = query.page_size(100, 999)?;
+        let filter = query.filter(self.resource, Some(self.filterable))?;
+        let mut items: Vec<Value> = entities
+            .into_iter()
+            .filter(|e| filter.as_ref().is_none_or(|f| f.matches(e)))
+            .filter(|e| query.search.as_deref().is_none_or(|s| search_matches(e, s)))
+            .collect();
+        order(&mut items, query.orderby.as_deref());
+        let items = items
+            .into_iter()
+            .map(|full| match (&query.select, self.default) {
+                (None, Some(keys)) => Ok(super::render::only(full, keys)),
+                _ => query.project(full, self.type_name),
+            })
+            .collect::<GraphResult<Vec<_>>>()?;
+        Collection {
+            base,
+            path: uri.path(),
+            context: self.context,
+            query,
+        }
+        .respond(items, size)
+    }
+}
+
+/// Applies `$search="prop:value"` (clauses joined by AND) as the directory does: a
+/// case-insensitive match of the start of any word.
+pub fn search_matches(entity: &Value, search: &str) -> bool {
+    search
+        .split(" AND ")
+        .map(|c| c.trim().trim_matches('"'))
+        .all(|clause| {
+            let Some((prop, value)) = clause.split_once(':') else {
+                return false;
+            };
+            let have = entity
+                .get(prop)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_lowercase();
+            let want = value.to_lowercase();
+            have.starts_with(&want)
+                || have
+                    .split([' ', '.', '@', '-', '_'])
+                    .any(|w| w.starts_with(&want))
+        })
+}
+
+/// Sorts by `$orderby` (one property, optional `desc`).
+pub fn order(items: &mut [Value], orderby: Option<&str>) {
+    let Some(orderby) = orderby else { return };
+    let mut parts = orderby.split_whitespace();
+    let prop = parts.next().unwrap_or_default().to_owned();
+    let desc = parts.next().is_some_and(|d| d.eq_ignore_ascii_case("desc"));
+    items.sort_by(|a, b| {
+        let key = |v: &Value| {
+            v.get(&prop)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_lowercase()
+        };
+        let o = key(a).cmp(&key(b));
+        if desc { o.reverse() } else { o }
+    });
+}
+
 /// Encodes a paging position as an opaque `$skiptoken` (shaped like the directory's).
 pub fn encode_skiptoken(offset: usize) -> String {
     // Directory skip tokens begin with "DSpt" and a version byte (base64 "RFNwdA…").

@@ -10,7 +10,7 @@ use model::Guid;
 use serde_json::{Value, json};
 
 use super::apps::json_body;
-use super::odata::{Collection, Query};
+use super::odata::{Collection, Listing, Query};
 use super::render;
 use super::{ByAppId, Principal};
 use crate::failure::{GraphFailure, GraphResult};
@@ -47,24 +47,19 @@ pub async fn list(
     headers: HeaderMap,
 ) -> GraphResult<Response> {
     let query = Query::parse(&uri, &headers);
-    query.check_advanced()?;
-    let size = query.page_size(100, 999)?;
-    let filter = query.filter("ServicePrincipal", Some(FILTERABLE))?;
     let t = state.tenant();
-    let mut items = Vec::new();
-    for sp in &t.service_principals {
-        let v = render::service_principal(&t, sp);
-        if filter.as_ref().is_none_or(|f| f.matches(&v)) {
-            items.push(query.project(v, TYPE)?);
-        }
-    }
-    Collection {
-        base: &state.base_url(),
-        path: uri.path(),
+    let sps = t
+        .service_principals
+        .iter()
+        .map(|sp| render::service_principal(&t, sp));
+    let listing = Listing {
+        resource: "ServicePrincipal",
+        type_name: TYPE,
         context: "servicePrincipals",
-        query: &query,
-    }
-    .respond(items, size)
+        filterable: FILTERABLE,
+        default: None,
+    };
+    listing.respond(&state.base_url(), &uri, &query, sps)
 }
 
 /// `GET /servicePrincipals/{id}` and `/servicePrincipals(appId='…')`.

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::Principal;
 use super::delta::Plan;
-use super::odata::{Collection, Query};
+use super::odata::{Listing, Query};
 use super::render::{self, USER_DEFAULT};
 use crate::failure::{GraphFailure, GraphResult};
 use crate::state::AppState;
@@ -42,45 +42,6 @@ const FILTERABLE: &[&str] = &[
     "assignedPlans",
 ];
 
-/// Applies `$search="prop:value"` (AND of clauses) as the directory does: a
-/// case-insensitive match of the start of any word.
-pub fn search_matches(entity: &Value, search: &str) -> bool {
-    let clauses = search.split(" AND ").map(|c| c.trim().trim_matches('"'));
-    clauses.into_iter().all(|clause| {
-        let Some((prop, value)) = clause.split_once(':') else {
-            return false;
-        };
-        let have = entity
-            .get(prop)
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_lowercase();
-        let want = value.to_lowercase();
-        have.starts_with(&want)
-            || have
-                .split([' ', '.', '@', '-', '_'])
-                .any(|w| w.starts_with(&want))
-    })
-}
-
-/// Sorts by `$orderby` (one property, optional `desc`).
-pub fn order(items: &mut [Value], orderby: Option<&str>) {
-    let Some(orderby) = orderby else { return };
-    let mut parts = orderby.split_whitespace();
-    let prop = parts.next().unwrap_or_default().to_owned();
-    let desc = parts.next().is_some_and(|d| d.eq_ignore_ascii_case("desc"));
-    items.sort_by(|a, b| {
-        let key = |v: &Value| {
-            v.get(&prop)
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_lowercase()
-        };
-        let o = key(a).cmp(&key(b));
-        if desc { o.reverse() } else { o }
-    });
-}
-
 /// `GET /users`.
 pub async fn list(
     State(state): State<AppState>,
@@ -88,41 +49,20 @@ pub async fn list(
     headers: HeaderMap,
 ) -> GraphResult<Response> {
     let query = Query::parse(&uri, &headers);
-    query.check_advanced()?;
-    let size = query.page_size(100, 999)?;
-    let filter = query.filter("User", Some(FILTERABLE))?;
-    let base = state.base_url();
     let t = state.tenant();
-    let mut items = Vec::new();
-    for u in t.users.iter().filter(|u| u.deleted_seq.is_none()) {
-        let full = render::user(&t, u);
-        if filter.as_ref().is_some_and(|f| !f.matches(&full)) {
-            continue;
-        }
-        if query
-            .search
-            .as_deref()
-            .is_some_and(|s| !search_matches(&full, s))
-        {
-            continue;
-        }
-        items.push(full);
-    }
-    order(&mut items, query.orderby.as_deref());
-    let items = items
-        .into_iter()
-        .map(|full| match &query.select {
-            Some(_) => query.project(full, TYPE),
-            None => Ok(render::only(full, USER_DEFAULT)),
-        })
-        .collect::<GraphResult<Vec<_>>>()?;
-    Collection {
-        base: &base,
-        path: uri.path(),
+    let users = t
+        .users
+        .iter()
+        .filter(|u| u.deleted_seq.is_none())
+        .map(|u| render::user(&t, u));
+    let listing = Listing {
+        resource: "User",
+        type_name: TYPE,
         context: "users",
-        query: &query,
-    }
-    .respond(items, size)
+        filterable: FILTERABLE,
+        default: Some(USER_DEFAULT),
+    };
+    listing.respond(&state.base_url(), &uri, &query, users)
 }
 
 /// `GET /users/{id}` (object id or user principal name).
@@ -193,33 +133,8 @@ pub async fn delta(
     let plan = Plan::from_query(&query, t.seq)?;
     let mut items = Vec::new();
     for u in &t.users {
-        match u.deleted_seq {
-            Some(d) if plan.covers(d) && plan.since > 0 => {
-                items.push(render::removed(&u.id.to_string(), "changed"))
-            }
-            Some(_) => {}
-            None if plan.covers(u.changed_seq) => {
-                let full = render::user(&t, u);
-                let mut v = match &plan.select {
-                    Some(sel) => {
-                        let mut keys: Vec<&str> = sel.iter().map(String::as_str).collect();
-                        keys.push("id");
-                        render::only(full, &keys)
-                    }
-                    None => render::only(full, USER_DEFAULT),
-                };
-                if let Value::Object(m) = &mut v
-                    && let Some(sel) = &plan.select
-                    && let Some(unknown) = sel.iter().find(|s| !m.contains_key(s.as_str()))
-                {
-                    return Err(GraphFailure::bad_request(format!(
-                        "Could not find a property named '{unknown}' on type '{TYPE}'."
-                    )));
-                }
-                items.push(v);
-            }
-            None => {}
-        }
+        let render = || plan.project(render::user(&t, u), Some(USER_DEFAULT), &[], TYPE);
+        items.extend(plan.entry(&u.id.to_string(), u.changed_seq, u.deleted_seq, render)?);
     }
     Ok(plan.respond(&state.base_url(), uri.path(), "users", items, 100))
 }

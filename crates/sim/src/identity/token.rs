@@ -97,6 +97,30 @@ fn issue(
     }
 }
 
+/// The client of a delegated grant, authenticated.
+struct Client<'t> {
+    id: String,
+    app: &'t AppReg,
+    appidacr: &'static str,
+}
+
+/// Identifies and authenticates the client of a delegated grant (public clients
+/// need no credential).
+fn delegated_client<'t>(
+    state: &SimState,
+    t: &'t Tenant,
+    form: &HashMap<String, String>,
+    headers: &HeaderMap,
+    tenant_param: &str,
+) -> Result<Client<'t>, AadError> {
+    let (id, auth) = client_auth(form, headers)?;
+    let app = t
+        .app_by_app_id(&id)
+        .ok_or_else(|| AadError::app_not_found(&id, tenant_param))?;
+    let appidacr = authenticate(state, t, app, &auth, tenant_param, true)?;
+    Ok(Client { id, app, appidacr })
+}
+
 /// How the client proved who it is.
 enum ClientAuth {
     Secret(String),
@@ -407,13 +431,13 @@ fn device_code_grant(
     headers: &HeaderMap,
     form: &HashMap<String, String>,
 ) -> Result<TokenResponse, AadError> {
-    let (client_id, auth) = client_auth(form, headers)?;
-    let code = required(form, "device_code")?;
     let t = state.tenant();
-    let app = t
-        .app_by_app_id(&client_id)
-        .ok_or_else(|| AadError::app_not_found(&client_id, tenant_param))?;
-    let appidacr = authenticate(state, &t, app, &auth, tenant_param, true)?;
+    let Client {
+        id: client_id,
+        app,
+        appidacr,
+    } = delegated_client(state, &t, form, headers, tenant_param)?;
+    let code = required(form, "device_code")?;
     let now = state.now();
     let (user, scopes) = {
         let mut flows = state.flows();
@@ -445,14 +469,14 @@ fn authorization_code_grant(
     headers: &HeaderMap,
     form: &HashMap<String, String>,
 ) -> Result<TokenResponse, AadError> {
-    let (client_id, auth) = client_auth(form, headers)?;
+    let t = state.tenant();
+    let Client {
+        id: client_id,
+        app,
+        appidacr,
+    } = delegated_client(state, &t, form, headers, tenant_param)?;
     let code = required(form, "code")?;
     let redirect_uri = required(form, "redirect_uri")?;
-    let t = state.tenant();
-    let app = t
-        .app_by_app_id(&client_id)
-        .ok_or_else(|| AadError::app_not_found(&client_id, tenant_param))?;
-    let appidacr = authenticate(state, &t, app, &auth, tenant_param, true)?;
     let now = state.now();
     let (user, scopes) = {
         let mut flows = state.flows();
@@ -496,13 +520,13 @@ fn refresh_grant(
     headers: &HeaderMap,
     form: &HashMap<String, String>,
 ) -> Result<TokenResponse, AadError> {
-    let (client_id, auth) = client_auth(form, headers)?;
-    let token = required(form, "refresh_token")?;
     let t = state.tenant();
-    let app = t
-        .app_by_app_id(&client_id)
-        .ok_or_else(|| AadError::app_not_found(&client_id, tenant_param))?;
-    let appidacr = authenticate(state, &t, app, &auth, tenant_param, true)?;
+    let Client {
+        id: client_id,
+        app,
+        appidacr,
+    } = delegated_client(state, &t, form, headers, tenant_param)?;
+    let token = required(form, "refresh_token")?;
     let now = state.now();
     let grant = {
         let mut flows = state.flows();
