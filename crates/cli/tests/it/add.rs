@@ -318,3 +318,42 @@ async fn update_replaces_an_expired_secret() {
     let (code, report) = dir.check("c", &[]).await;
     assert_eq!(code, 0, "{report}");
 }
+
+#[tokio::test]
+async fn a_certificate_and_key_in_one_file_keep_the_key_out_of_the_connector_file() {
+    let sim = sim(203).await;
+    let dir = Dir::new();
+    let app = sim.credentials.app("certificate").expect("app");
+    let both = format!(
+        "{}{}",
+        app.certificate_pem.as_deref().expect("cert"),
+        app.private_key_pem.as_deref().expect("key")
+    );
+    let pem = dir.input("both.pem", &both);
+    let run = dir
+        .run(&[
+            "connector",
+            "add",
+            "c",
+            "--tenant-id",
+            &sim.credentials.tenant_id,
+            "--client-id",
+            &app.client_id,
+            "--certificate",
+            &pem.display().to_string(),
+            "--authority-url",
+            &sim.credentials.authority_url,
+            "--graph-url",
+            &sim.credentials.graph_url,
+        ])
+        .await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let (code, report) = dir.check("c", &[]).await;
+    assert_eq!(code, 0, "{report}");
+    let connectors =
+        std::fs::read_to_string(dir.path().join("connectors.json")).expect("connectors.json");
+    assert!(
+        connectors.contains("BEGIN CERTIFICATE") && !connectors.contains("PRIVATE KEY"),
+        "{connectors}"
+    );
+}

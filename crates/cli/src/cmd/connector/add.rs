@@ -51,6 +51,17 @@ pub fn run(cli: &Cli, args: &ConnectorAddArgs) -> Result<ExitCode> {
             spec.credential.describe(),
             spec.data_types
         );
+        if let Some(f) = args
+            .credential
+            .client_secret_file
+            .as_ref()
+            .filter(|f| f.as_os_str() != "-")
+        {
+            println!(
+                "The secret is stored encrypted in the data directory; {} can be deleted now.",
+                f.display()
+            );
+        }
         println!("Next: m365vault connector check {}", spec.name);
     }
     Ok(ExitCode::SUCCESS)
