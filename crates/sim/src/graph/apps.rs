@@ -71,9 +71,8 @@ fn with_context(context: String, v: Value) -> Value {
 }
 
 /// Delegated callers may change an app they own, or any app as an application administrator.
-fn may_change(state: &SimState, principal: &Principal, app: &AppReg) -> GraphResult<()> {
+fn may_change(t: &Tenant, principal: &Principal, app: &AppReg) -> GraphResult<()> {
     if let Principal::User { user_id, .. } = principal {
-        let t = state.tenant();
         let (_, user) = t.user(user_id).ok_or_else(GraphFailure::directory_denied)?;
         if !user.is_admin() && !app.owners.contains(&user.id) {
             return Err(GraphFailure::directory_denied());
@@ -296,7 +295,7 @@ pub async fn update(
     let i = {
         let t = state.tenant();
         let i = find(&t, &id, by.is_some()).ok_or_else(|| GraphFailure::not_found(&id))?;
-        may_change(&state, &principal, &t.apps[i])?;
+        may_change(&t, &principal, &t.apps[i])?;
         i
     };
     let mut t = state.tenant_mut();
@@ -341,7 +340,7 @@ pub async fn delete(
     let i = {
         let t = state.tenant();
         let i = find(&t, &id, by.is_some()).ok_or_else(|| GraphFailure::not_found(&id))?;
-        may_change(&state, &principal, &t.apps[i])?;
+        may_change(&t, &principal, &t.apps[i])?;
         i
     };
     state.tenant_mut().apps.remove(i);
@@ -381,7 +380,7 @@ pub async fn add_password(
     let i = {
         let t = state.tenant();
         let i = find(&t, &id, by.is_some()).ok_or_else(|| GraphFailure::not_found(&id))?;
-        may_change(&state, &principal, &t.apps[i])?;
+        may_change(&t, &principal, &t.apps[i])?;
         i
     };
     let secret = SimSecret {
@@ -426,7 +425,7 @@ pub async fn remove_password(
     let i = {
         let t = state.tenant();
         let i = find(&t, &id, by.is_some()).ok_or_else(|| GraphFailure::not_found(&id))?;
-        may_change(&state, &principal, &t.apps[i])?;
+        may_change(&t, &principal, &t.apps[i])?;
         i
     };
     let mut t = state.tenant_mut();

@@ -96,7 +96,16 @@ pub async fn device_login_submit(State(state): State<AppState>, body: Bytes) -> 
     let code = form.get("code").cloned().unwrap_or_default();
     let username = form.get("username").cloned().unwrap_or_default();
     let decline = form.get("action").is_some_and(|a| a == "decline");
-    let user = state.tenant().user(&username).map(|(i, _)| i);
+    // The tenant is read before the flows are locked: locks are always taken tenant first.
+    let (user, app_names) = {
+        let t = state.tenant();
+        let names: Vec<(String, String)> = t
+            .apps
+            .iter()
+            .map(|a| (a.app_id.to_string(), a.display_name.clone()))
+            .collect();
+        (t.user(&username).map(|(i, _)| i), names)
+    };
     let mut flows = state.flows();
     let Some(entry) = flows.by_user_code(&code) else {
         return (
@@ -126,10 +135,10 @@ pub async fn device_login_submit(State(state): State<AppState>, body: Bytes) -> 
             .into_response();
     };
     entry.state = DeviceCodeState::Approved(user);
-    let app_name = state
-        .tenant()
-        .app_by_app_id(&entry.client_id)
-        .map(|a| a.display_name.clone())
+    let app_name = app_names
+        .into_iter()
+        .find(|(id, _)| id.eq_ignore_ascii_case(&entry.client_id))
+        .map(|(_, name)| name)
         .unwrap_or_else(|| "the".to_owned());
     page(&app_name, &format!(
         "<p>You have signed in to the {} application on your device. You may now close this window.</p>",
