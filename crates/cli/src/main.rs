@@ -34,6 +34,9 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
+            if cli.json {
+                println!("{}", serde_json::json!({"error": format!("{e:#}")}));
+            }
             ExitCode::from(EXIT_CHECK_FAILED)
         }
     }

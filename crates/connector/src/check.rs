@@ -136,7 +136,7 @@ pub struct CredentialReport {
 pub struct SignInReport {
     /// Whether a token was issued.
     pub ok: bool,
-    /// `client-secret` or `certificate` authentication, as the token says.
+    /// What kind of failure, when sign-in failed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error_kind: Option<TokenErrorKind>,
     /// The AADSTS code, for Microsoft support.
@@ -528,6 +528,12 @@ fn finish(
             "the client secret's end date is not known: give it with --client-secret-expires so that m365vault can warn before it ends".to_owned(),
         ),
         ExpiryState::Ok => {}
+    }
+    let protected = [DataType::TeamsChannels, DataType::Chats];
+    if sign_in.ok && protected.iter().any(|d| selected.contains(*d)) {
+        warnings.push(
+            "Teams channel and chat messages are protected APIs: besides admin consent, Microsoft must approve the app for them (request access at https://aka.ms/teamsgraph/requestaccess); until then Graph refuses to read them".to_owned(),
+        );
     }
     let types_ok = data_types.iter().filter(|d| d.selected).all(|d| {
         d.backup == OpState::Ok

@@ -20,7 +20,10 @@ use crate::spec::{ConnectorSecret, CredentialInfo};
 
 /// The public client administrators sign in to for setup: Microsoft Graph
 /// Command Line Tools, a first-party app present in every tenant.
-pub const GRAPH_CLI_CLIENT_ID: &str = "14d82eec-204b-4c2f-b7e8-296a70dab67e";
+pub const GRAPH_CLI_CLIENT_ID: &str = model::cloud::GRAPH_COMMAND_LINE_TOOLS_APP_ID;
+
+/// The reply address setup registers for admin consent (nothing needs to listen there).
+pub const CONSENT_REDIRECT_URI: &str = "http://localhost";
 
 /// Which credential setup creates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
@@ -48,14 +51,20 @@ pub struct SetupOptions {
     pub valid_days: i64,
 }
 
-/// A setup step that failed, with what had been done before it.
+/// A setup step that failed, with what had been done before it and how it was undone.
 #[derive(Debug, thiserror::Error)]
-#[error("setup stopped while trying to {step}: {source}{}", if done.is_empty() { String::new() } else { format!(" (done before that: {})", done.join("; ")) })]
+#[error(
+    "setup stopped while trying to {step}: {source}{}{}",
+    if done.is_empty() { String::new() } else { format!(" (done before that: {})", done.join("; ")) },
+    cleanup.as_ref().map(|c| format!("; {c}")).unwrap_or_default()
+)]
 pub struct SetupError {
     /// What was being done.
     pub step: &'static str,
     /// What had been done before.
     pub done: Vec<String>,
+    /// What became of the half-made registration.
+    pub cleanup: Option<String>,
     /// The Graph failure.
     #[source]
     pub source: GraphError,
@@ -92,6 +101,8 @@ pub fn manifest(options: &SetupOptions) -> serde_json::Value {
         "signInAudience": "AzureADMyOrg",
         "notes": format!("Created for m365vault: {} ({}).", options.data_types, if options.restore { "backup and restore" } else { "backup" }),
         "requiredResourceAccess": [access(&perms)],
+        // Admin consent answers on a registered reply address; this one needs no web site.
+        "web": {"redirectUris": [CONSENT_REDIRECT_URI]},
     })
 }
 
@@ -118,22 +129,59 @@ fn access(perms: &[&'static Permission]) -> RequiredResourceAccess {
     }
 }
 
-/// Runs setup with an administrator's delegated Graph client.
+/// Runs setup with an administrator's delegated Graph client. When a step after the
+/// app registration fails, the registration is deleted again, so that nothing
+/// half-made (and no secret m365vault could not store) is left in the tenant.
 pub async fn run(
     graph: &GraphClient,
     options: &SetupOptions,
     now: OffsetDateTime,
 ) -> Result<SetupOutcome, SetupError> {
-    let mut done: Vec<String> = Vec::new();
-    let fail = |step: &'static str, done: &Vec<String>| {
-        let done = done.clone();
-        move |source| SetupError { step, done, source }
-    };
-    let perms = requested(options);
     let app: Application = graph
         .post("/applications", &manifest(options))
         .await
-        .map_err(fail("create the app registration", &done))?;
+        .map_err(|source| SetupError {
+            step: "create the app registration",
+            done: Vec::new(),
+            cleanup: None,
+            source,
+        })?;
+    match complete(graph, options, now, &app).await {
+        Ok(outcome) => Ok(outcome),
+        Err(mut e) => {
+            let name = app.app_id.clone().unwrap_or_else(|| app.id.clone());
+            e.cleanup = Some(
+                match graph.delete(&format!("/applications/{}", app.id)).await {
+                    Ok(()) => format!(
+                        "the app registration {name} was deleted again; run setup again once the cause is fixed"
+                    ),
+                    Err(d) => format!(
+                        "the app registration {name} could not be deleted ({d}): delete it in the Entra admin center"
+                    ),
+                },
+            );
+            Err(e)
+        }
+    }
+}
+
+async fn complete(
+    graph: &GraphClient,
+    options: &SetupOptions,
+    now: OffsetDateTime,
+    app: &Application,
+) -> Result<SetupOutcome, SetupError> {
+    let mut done: Vec<String> = Vec::new();
+    let fail = |step: &'static str, done: &Vec<String>| {
+        let done = done.clone();
+        move |source| SetupError {
+            step,
+            done,
+            cleanup: None,
+            source,
+        }
+    };
+    let perms = requested(options);
     let client_id = app
         .app_id
         .as_deref()
@@ -141,6 +189,7 @@ pub async fn run(
         .ok_or_else(|| SetupError {
             step: "read the new app registration",
             done: done.clone(),
+            cleanup: None,
             source: GraphError::Decode {
                 path: "/applications".into(),
                 message: "no appId in the answer".into(),
@@ -159,7 +208,19 @@ pub async fn run(
                 .post(&format!("/applications/{}/addPassword", app.id), &body)
                 .await
                 .map_err(fail("add a client secret", &done))?;
-            let value = pc.secret_text.clone().unwrap_or_default();
+            let value = pc
+                .secret_text
+                .clone()
+                .filter(|v| !v.is_empty())
+                .ok_or_else(|| SetupError {
+                    step: "read the new client secret",
+                    done: done.clone(),
+                    cleanup: None,
+                    source: GraphError::Decode {
+                        path: "/addPassword".into(),
+                        message: "the answer holds no secretText".into(),
+                    },
+                })?;
             done.push("added a client secret".to_owned());
             let info = CredentialInfo::ClientSecret {
                 hint: value.chars().take(3).collect(),
@@ -172,6 +233,7 @@ pub async fn run(
         }
         CredentialKind::Certificate => {
             let generated = self_signed(&options.app_name, now, end).map_err(|e| SetupError {
+                cleanup: None,
                 step: "create a certificate",
                 done: done.clone(),
                 source: GraphError::Request(e),
@@ -194,6 +256,7 @@ pub async fn run(
                 &generated.key_pem,
             )
             .map_err(|e| SetupError {
+                cleanup: None,
                 step: "read the certificate",
                 done: done.clone(),
                 source: GraphError::Request(e.to_string()),
@@ -238,7 +301,13 @@ pub async fn run(
             .await
         {
             Ok(_) => granted.push(p.name),
-            Err(e) if e.status() == Some(409) => granted.push(p.name),
+            // Already granted: Graph answers 400 "Permission being assigned already exists on the object."
+            Err(e)
+                if e.api()
+                    .is_some_and(|a| a.message.contains("already exists")) =>
+            {
+                granted.push(p.name)
+            }
             Err(e) if e.is_forbidden() => {
                 consent_pending = true;
                 break;
@@ -247,7 +316,7 @@ pub async fn run(
         }
     }
     Ok(SetupOutcome {
-        application_id: app.id,
+        application_id: app.id.clone(),
         client_id,
         service_principal_id: sp.id,
         requested: perms.iter().map(|p| p.name).collect(),

@@ -107,15 +107,6 @@ pub struct ConnectorSpec {
     pub created_at: OffsetDateTime,
 }
 
-impl ConnectorSpec {
-    /// Whether `other` is for the same tenant.
-    pub fn same_tenant(&self, other: &ConnectorSpec) -> bool {
-        let guid_match =
-            matches!((self.tenant_guid, other.tenant_guid), (Some(a), Some(b)) if a == b);
-        guid_match || self.tenant_id == other.tenant_id
-    }
-}
-
 /// A connector's secret part.
 #[derive(Clone)]
 pub enum ConnectorSecret {

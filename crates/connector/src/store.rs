@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use graph::credential::{CertificateCredential, CredentialError};
 use graph::{AppCredential, Credential};
-use model::DataTypeSet;
+use model::{DataTypeSet, Guid, TenantId};
 use serde::{Deserialize, Serialize};
 
 use crate::spec::{BadName, ConnectorSecret, ConnectorSpec, CredentialInfo, validate_name};
@@ -90,6 +90,7 @@ struct ConnectorsFile {
 #[derive(Debug)]
 pub struct ConnectorStore {
     path: PathBuf,
+    lock_path: PathBuf,
     vault: Vault,
 }
 
@@ -104,8 +105,66 @@ impl ConnectorStore {
         let vault = Vault::open(&data_dir.join("secrets"))?;
         Ok(ConnectorStore {
             path: data_dir.join("connectors.json"),
+            lock_path: data_dir.join(".lock"),
             vault,
         })
+    }
+
+    /// Holds the data directory's lock until the returned file is dropped, so that two
+    /// m365vault processes never interleave a read-modify-write of the same files.
+    fn lock(&self) -> Result<fs::File, StoreError> {
+        let io = |source| StoreError::Io {
+            action: "lock",
+            path: self.lock_path.clone(),
+            source,
+        };
+        let file = fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&self.lock_path)
+            .map_err(io)?;
+        file.lock().map_err(io)?;
+        Ok(file)
+    }
+
+    /// Whether a connector named `name` for `tenant` serving `data_types` could be added:
+    /// the name is valid and free, and no other connector of the tenant serves those data types.
+    pub fn check_new(
+        &self,
+        name: &str,
+        tenant: &TenantId,
+        tenant_guid: Option<Guid>,
+        data_types: &DataTypeSet,
+    ) -> Result<(), StoreError> {
+        validate_name(name)?;
+        let file = self.load()?;
+        Self::check_against(&file, name, tenant, tenant_guid, data_types)
+    }
+
+    fn check_against(
+        file: &ConnectorsFile,
+        name: &str,
+        tenant: &TenantId,
+        tenant_guid: Option<Guid>,
+        data_types: &DataTypeSet,
+    ) -> Result<(), StoreError> {
+        if file.connectors.iter().any(|c| c.name == name) {
+            return Err(StoreError::Exists(name.to_owned()));
+        }
+        let same_tenant = |c: &ConnectorSpec| {
+            c.tenant_id == *tenant || (tenant_guid.is_some() && c.tenant_guid == tenant_guid)
+        };
+        for other in file.connectors.iter().filter(|c| same_tenant(c)) {
+            let overlap: DataTypeSet = other.data_types.intersection(data_types);
+            if !overlap.is_empty() {
+                return Err(StoreError::Overlap {
+                    other: other.name.clone(),
+                    overlap: overlap.to_string(),
+                });
+            }
+        }
+        Ok(())
     }
 
     fn load(&self) -> Result<ConnectorsFile, StoreError> {
@@ -172,20 +231,16 @@ impl ConnectorStore {
 
     /// Adds a connector and seals its secret.
     pub fn add(&self, spec: ConnectorSpec, secret: &ConnectorSecret) -> Result<(), StoreError> {
-        validate_name(&spec.name)?;
+        let _lock = self.lock()?;
         let mut file = self.load()?;
-        if file.connectors.iter().any(|c| c.name == spec.name) {
-            return Err(StoreError::Exists(spec.name));
-        }
-        for other in file.connectors.iter().filter(|c| c.same_tenant(&spec)) {
-            let overlap: DataTypeSet = other.data_types.intersection(&spec.data_types);
-            if !overlap.is_empty() {
-                return Err(StoreError::Overlap {
-                    other: other.name.clone(),
-                    overlap: overlap.to_string(),
-                });
-            }
-        }
+        validate_name(&spec.name)?;
+        Self::check_against(
+            &file,
+            &spec.name,
+            &spec.tenant_id,
+            spec.tenant_guid,
+            &spec.data_types,
+        )?;
         // Secret first: a connector is never listed without its secret.
         self.put_secret(&spec.name, secret)?;
         file.connectors.push(spec);
@@ -208,6 +263,7 @@ impl ConnectorStore {
         info: CredentialInfo,
         secret: &ConnectorSecret,
     ) -> Result<ConnectorSpec, StoreError> {
+        let _lock = self.lock()?;
         let mut file = self.load()?;
         let known: Vec<String> = file.connectors.iter().map(|c| c.name.clone()).collect();
         let spec = file
@@ -233,6 +289,7 @@ impl ConnectorStore {
 
     /// Records facts learnt at sign-in (the tenant's GUID).
     pub fn update(&self, spec: &ConnectorSpec) -> Result<(), StoreError> {
+        let _lock = self.lock()?;
         let mut file = self.load()?;
         if let Some(existing) = file.connectors.iter_mut().find(|c| c.name == spec.name) {
             *existing = spec.clone();
@@ -243,6 +300,7 @@ impl ConnectorStore {
 
     /// Removes a connector and its secret.
     pub fn remove(&self, name: &str) -> Result<ConnectorSpec, StoreError> {
+        let _lock = self.lock()?;
         let mut file = self.load()?;
         let pos = file
             .connectors

@@ -109,7 +109,9 @@ fn io<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(std::io::Error) -
 
 /// Writes `bytes` to `path` atomically (temporary file, then rename), mode 0600.
 pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let tmp = path.with_extension("tmp");
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    let tmp = PathBuf::from(tmp);
     {
         let mut options = fs::OpenOptions::new();
         options.write(true).create(true).truncate(true);
@@ -125,8 +127,11 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     fs::rename(&tmp, path)
 }
 
-/// Creates a directory readable by its owner only.
+/// Creates a directory readable by its owner only; an existing directory is left as it is.
 pub fn create_private_dir(path: &Path) -> std::io::Result<()> {
+    if path.is_dir() {
+        return Ok(());
+    }
     fs::create_dir_all(path)?;
     #[cfg(unix)]
     {
@@ -134,6 +139,26 @@ pub fn create_private_dir(path: &Path) -> std::io::Result<()> {
         fs::set_permissions(path, fs::Permissions::from_mode(0o700))?;
     }
     Ok(())
+}
+
+/// Creates `path` with `bytes` only if it does not exist yet (mode 0600); `false` when it did.
+fn create_new_private(path: &Path, bytes: &[u8]) -> std::io::Result<bool> {
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    match options.open(path) {
+        Ok(mut f) => {
+            f.write_all(bytes)?;
+            f.sync_all()?;
+            Ok(true)
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
+        Err(e) => Err(e),
+    }
 }
 
 fn decode_key(text: &str, origin: &str) -> Result<SecretBox<[u8; 32]>, VaultError> {
@@ -170,9 +195,16 @@ impl Vault {
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                     let mut key = [0u8; 32];
                     rand::rng().fill(&mut key);
-                    write_private(&path, STANDARD.encode(key).as_bytes())
-                        .map_err(io("write the vault key", &path))?;
-                    (SecretBox::new(Box::new(key)), origin)
+                    // Two first runs at once: the one that creates the file wins, the other reads it.
+                    if create_new_private(&path, STANDARD.encode(key).as_bytes())
+                        .map_err(io("write the vault key", &path))?
+                    {
+                        (SecretBox::new(Box::new(key)), origin)
+                    } else {
+                        let text =
+                            fs::read_to_string(&path).map_err(io("read the vault key", &path))?;
+                        (decode_key(&text, &origin)?, origin)
+                    }
                 }
                 Err(e) => {
                     return Err(VaultError::Io {

@@ -79,8 +79,10 @@ impl GraphClient {
         }
     }
 
-    /// Sends a request with a bearer token, retrying throttled and transient failures,
-    /// and returns the successful response.
+    /// Sends a request with a bearer token and returns the successful response.
+    ///
+    /// Throttled requests (429, 503) are retried after `Retry-After`; other transient
+    /// failures (5xx, timeouts) only for methods that are safe to repeat (not POST).
     pub async fn send(
         &self,
         method: Method,
@@ -89,6 +91,7 @@ impl GraphClient {
         headers: &[(&str, &str)],
     ) -> Result<reqwest::Response, GraphError> {
         let url = self.url(path);
+        let idempotent = method != Method::POST;
         let mut attempt = 0u32;
         let mut refreshed = false;
         loop {
@@ -109,7 +112,10 @@ impl GraphClient {
             let response = match result {
                 Ok(r) => r,
                 Err(e) => {
-                    let retryable = e.is_timeout() || e.is_connect() || e.is_request();
+                    // A request that may have reached Graph is sent again only when repeating it
+                    // is harmless; a connection that was never made can always be retried.
+                    let retryable =
+                        e.is_connect() || (idempotent && (e.is_timeout() || e.is_request()));
                     let err = GraphError::Transport {
                         url: path_of(&url),
                         message: without_url(&e),
@@ -166,7 +172,10 @@ impl GraphClient {
             if matches!(status.as_u16(), 429 | 503) {
                 self.counters.throttled();
             }
+            // Throttled requests were not carried out; other failures of a POST may have been.
+            let throttled = matches!(status.as_u16(), 429 | 503);
             if err.is_retryable()
+                && (idempotent || throttled)
                 && let Some(wait) = self.retry.delay(attempt, retry_after)
             {
                 tracing::info!(path = %path_of(&url), status = status.as_u16(), ?wait, attempt, "throttled or failed; retrying");
@@ -251,7 +260,8 @@ impl GraphClient {
         self.send(Method::DELETE, path, None, &[]).await.map(|_| ())
     }
 
-    /// Sends requests in `$batch`es of at most 20; answers come back in request order.
+    /// Sends requests in `$batch`es of at most 20; answers come back in request order
+    /// (an answer missing from Graph's response is an error, never silently skipped).
     pub async fn batch(
         &self,
         requests: Vec<BatchRequestItem>,
@@ -264,9 +274,13 @@ impl GraphClient {
             let response: BatchResponse = self.post("/$batch", &body).await?;
             let mut responses = response.responses;
             for r in chunk {
-                if let Some(pos) = responses.iter().position(|x| x.id == r.id) {
-                    out.push(responses.swap_remove(pos));
-                }
+                let pos = responses.iter().position(|x| x.id == r.id).ok_or_else(|| {
+                    GraphError::Decode {
+                        path: "/$batch".to_owned(),
+                        message: format!("the answer has no response for request '{}'", r.id),
+                    }
+                })?;
+                out.push(responses.swap_remove(pos));
             }
         }
         Ok(out)

@@ -56,6 +56,16 @@ pub enum CloudError {
         /// The rejected value.
         value: String,
     },
+    /// Plain HTTP to another machine.
+    #[error(
+        "'{value}' is not a valid {what} URL: use https (plain http is accepted only for this machine, such as the simulator on 127.0.0.1)"
+    )]
+    Insecure {
+        /// Which endpoint.
+        what: &'static str,
+        /// The rejected value.
+        value: String,
+    },
     /// An unknown cloud name.
     #[error("unknown cloud '{0}': use global, us-gov, us-gov-dod or china")]
     UnknownName(String),
@@ -97,6 +107,10 @@ const KNOWN: [(CloudKind, &str, &str); 4] = [
 
 /// The resource identifier of Microsoft Graph in every cloud (its appId).
 pub const GRAPH_APP_ID: &str = "00000003-0000-0000-c000-000000000000";
+
+/// Microsoft Graph Command Line Tools: a first-party public client present in every
+/// tenant, which administrators sign in to for delegated administration.
+pub const GRAPH_COMMAND_LINE_TOOLS_APP_ID: &str = "14d82eec-204b-4c2f-b7e8-296a70dab67e";
 
 impl Cloud {
     /// The global cloud.
@@ -238,6 +252,19 @@ fn normalize(value: &str, what: &'static str) -> Result<String, CloudError> {
             value: value.to_owned(),
         });
     }
+    // Credentials travel to these endpoints: plain HTTP only to this machine (the simulator).
+    let loopback = match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    };
+    if url.scheme() == "http" && !loopback {
+        return Err(CloudError::Insecure {
+            what,
+            value: value.to_owned(),
+        });
+    }
     Ok(url.as_str().trim_end_matches('/').to_owned())
 }
 
@@ -293,6 +320,11 @@ mod tests {
         assert!(Cloud::from_urls(Some("https://login.microsoftonline.com/contoso"), None).is_err());
         assert!(Cloud::from_urls(Some("login.microsoftonline.com"), None).is_err());
         assert!(Cloud::from_urls(None, Some("ftp://graph.microsoft.com")).is_err());
+        assert!(matches!(
+            Cloud::from_urls(Some("http://login.example.com"), None),
+            Err(CloudError::Insecure { .. })
+        ));
+        assert!(Cloud::from_urls(Some("http://localhost:8080"), Some("http://[::1]:8080")).is_ok());
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! Source: microsoftgraph/microsoft-graph-devx-content (MIT), copied under
 //! `reference/graph/` at the repository root.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use serde::Deserialize;
@@ -79,13 +79,22 @@ struct PathSet {
     paths: HashMap<String, String>,
 }
 
-/// Which permissions grant one call.
+/// Which permissions grant one call: each with the permissions it must be held
+/// together with (`AlsoRequires` in Microsoft's data; empty when it suffices alone).
 #[derive(Debug, Clone, Default)]
 pub struct Grants {
     /// Application permissions (app roles) that grant it.
-    pub application: HashSet<String>,
+    pub application: HashMap<String, Vec<String>>,
     /// Delegated permissions (work or school accounts) that grant it.
-    pub delegated: HashSet<String>,
+    pub delegated: HashMap<String, Vec<String>>,
+}
+
+fn also_requires(flags: &str) -> Vec<String> {
+    flags
+        .split(';')
+        .find_map(|part| part.strip_prefix("AlsoRequires="))
+        .map(|list| list.split(',').map(str::to_owned).collect())
+        .unwrap_or_default()
 }
 
 /// Microsoft Graph's permissions, indexed.
@@ -113,16 +122,16 @@ impl Reference {
             for set in entry.path_sets {
                 let app = set.scheme_keys.iter().any(|s| s == "Application");
                 let delegated = set.scheme_keys.iter().any(|s| s == "DelegatedWork");
-                for path in set.paths.keys() {
+                for (path, flags) in &set.paths {
                     for method in &set.methods {
                         let g = grants
                             .entry((method.to_ascii_uppercase(), path.to_ascii_lowercase()))
                             .or_default();
                         if app {
-                            g.application.insert(name.clone());
+                            g.application.insert(name.clone(), also_requires(flags));
                         }
                         if delegated {
-                            g.delegated.insert(name.clone());
+                            g.delegated.insert(name.clone(), also_requires(flags));
                         }
                     }
                 }
@@ -181,8 +190,19 @@ mod tests {
             Some("810c84a8-4a9e-49e6-bf7d-12d183f40d01")
         );
         let g = r.grants("GET", "/users").expect("users is described");
-        assert!(g.application.contains("User.Read.All"));
-        assert!(!g.application.contains("Mail.Read"));
+        assert!(g.application.contains_key("User.Read.All"));
+        assert!(!g.application.contains_key("Mail.Read"));
+        let grant = r
+            .grants("POST", "/serviceprincipals/{id}/approleassignedto")
+            .expect("described");
+        assert_eq!(
+            grant
+                .application
+                .get("AppRoleAssignment.ReadWrite.All")
+                .map(Vec::len),
+            Some(2),
+            "needs a partner"
+        );
         assert!(r.grants("GET", "/no/such/path").is_none());
     }
 }

@@ -34,22 +34,6 @@ impl Seed {
     pub fn rng(self, kind: &str, index: u64) -> ChaCha8Rng {
         ChaCha8Rng::from_seed(self.digest(kind, index))
     }
-
-    /// A client secret value in the shape Entra ID issues: a three-character hint,
-    /// a version marker and 34 more characters (40 in all).
-    pub fn secret_value(self, kind: &str, index: u64) -> String {
-        const ALPHABET: &[u8] =
-            b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~";
-        let d = self.digest(kind, index);
-        let d2 = self.digest(kind, index.wrapping_add(1 << 63));
-        let mut chars = d
-            .iter()
-            .chain(d2.iter())
-            .map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char);
-        let hint: String = chars.by_ref().take(3).collect();
-        let rest: String = chars.take(34).collect();
-        format!("{hint}8Q~{rest}")
-    }
 }
 
 #[cfg(test)]
@@ -61,8 +45,5 @@ mod tests {
         assert_eq!(Seed(1).guid("user", 3), Seed(1).guid("user", 3));
         assert_ne!(Seed(1).guid("user", 3), Seed(2).guid("user", 3));
         assert_ne!(Seed(1).guid("user", 3), Seed(1).guid("group", 3));
-        let s = Seed(7).secret_value("app", 0);
-        assert_eq!(s.len(), 40);
-        assert_eq!(&s[3..6], "8Q~");
     }
 }

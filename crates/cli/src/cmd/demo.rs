@@ -82,11 +82,13 @@ pub fn run(cli: &Cli, args: &DemoArgs) -> Result<ExitCode> {
     let mut reports = Vec::new();
     for (name, app, types) in plan {
         let (spec, secret) = connector_for(&server, name, app, types)?;
-        if store.get(name).is_err() {
-            store.add(spec.clone(), &secret)?;
+        // The simulator listens on a new port every run: replace what an earlier run added.
+        if store.get(name).is_ok() {
+            store.remove(name)?;
         }
+        store.add(spec.clone(), &secret)?;
         let spec = store.get(name)?;
-        reports.push(check::check(&store, &spec, &CheckOptions::default())?);
+        reports.push(check::check(&rt, &store, &spec, &CheckOptions::default())?);
     }
     if cli.json {
         cmd::print_json(&json!({

@@ -88,10 +88,12 @@ pub fn run(cli: &Cli, args: &SetupArgs) -> Result<ExitCode> {
         .clone()
         .unwrap_or_else(|| GRAPH_CLI_CLIENT_ID.to_owned());
     Guid::parse(&public_client, "the public client id").context("--client-id")?;
+    // Everything that could stop the connector from being saved is checked before the
+    // tenant is touched.
     let store = cmd::store(cli.data_dir.as_deref())?;
-    if store.get(&name).is_ok() {
-        bail!("a connector named '{name}' already exists; choose another with --name");
-    }
+    store
+        .check_new(&name, &tenant, None, &data_types)
+        .context("the connector could not be added afterwards, so nothing was registered")?;
 
     let rt = cmd::runtime()?;
     let (outcome, tenant_guid, admin) = rt.block_on(async {
@@ -149,7 +151,7 @@ pub fn run(cli: &Cli, args: &SetupArgs) -> Result<ExitCode> {
     // New credentials and grants take a little while to reach every Entra ID replica.
     let deadline = std::time::Instant::now() + Duration::from_secs(args.wait);
     let report = loop {
-        let report = check::check(&store, &spec, &CheckOptions::default())?;
+        let report = check::check(&rt, &store, &spec, &CheckOptions::default())?;
         let settling = matches!(
             report.sign_in.error_kind,
             Some(

@@ -23,6 +23,12 @@ pub fn serve(args: &SimServeArgs) -> Result<ExitCode> {
             },
             ..SimConfig::default()
         };
+        if !args.addr.ip().is_loopback() && !args.tls {
+            eprintln!(
+                "warning: serving on {} without --tls: tokens and the apps' secrets cross the network in clear",
+                args.addr
+            );
+        }
         let server = SimServer::start(config, args.addr).await?;
         if let Some(path) = &args.credentials_out {
             server

@@ -277,11 +277,16 @@ async fn wrong_secret_secret_id_wrong_tenant_and_unknown_app() {
 
 #[tokio::test]
 async fn a_token_from_another_identity_platform_is_refused_by_graph() {
-    // Same seed: same tenant, apps and secrets, but each simulator signs with its own key.
+    // Same seed: the same tenant and apps, but each simulator signs with its own key;
+    // the forger's identity platform issues a token for its own copy of the app.
     let graph_side = sim(106).await;
     let forger = sim(106).await;
     let dir = Dir::new();
-    let full = graph_side.credentials.app("full").expect("full");
+    let full = forger.credentials.app("full").expect("full");
+    assert_eq!(
+        Some(&full.client_id),
+        graph_side.credentials.app("full").map(|a| &a.client_id)
+    );
     let secret = dir.input("s", full.client_secret.as_deref().expect("secret"));
     let run = dir
         .run(&[

@@ -99,6 +99,18 @@ async fn setup_registers_an_app_whose_connector_checks_green() {
         "setup knows the secret's end date"
     );
 
+    // No token or device code was printed, even with logging at trace.
+    for marker in ["eyJ0eXAiOiJKV1Qi", "DAQABAAEAAAD"] {
+        assert!(
+            !stdout.contains(marker) && !stderr.contains(marker),
+            "{marker} in the output"
+        );
+    }
+    assert!(
+        stderr.contains("TRACE") || stderr.contains("DEBUG"),
+        "logging was on"
+    );
+
     // The secret setup created is nowhere in clear: not in the data directory, not in the output.
     let client_id = list[0]["client_id"].as_str().expect("client id").to_owned();
     let created = sim
@@ -197,4 +209,40 @@ async fn print_manifest_lists_the_permissions_to_click_through() {
             .map(Vec::len),
         Some(3)
     );
+}
+
+#[tokio::test]
+async fn setup_refuses_before_signing_in_when_the_connector_could_not_be_saved() {
+    let sim = sim(303).await;
+    let dir = Dir::new();
+    dir.add(&sim, "existing", "full", &[]).await;
+    let apps_before = sim.state.tenant().apps.len();
+    let creds = &sim.credentials;
+    let admin_app = creds.app("admin").expect("admin").client_id.clone();
+    let run = dir
+        .run(&[
+            "setup",
+            "--tenant-id",
+            &creds.tenant_id,
+            "--authority-url",
+            &creds.authority_url,
+            "--graph-url",
+            &creds.graph_url,
+            "--client-id",
+            &admin_app,
+            "--name",
+            "second",
+        ])
+        .await;
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.contains("already serves") && run.stderr.contains("nothing was registered"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        !run.stderr.contains("enter the code"),
+        "no sign-in was started"
+    );
+    assert_eq!(sim.state.tenant().apps.len(), apps_before);
 }

@@ -8,6 +8,14 @@ use crate::common::BIN;
 async fn sim_serve_prints_its_address_and_writes_credentials() {
     let dir = tempfile::tempdir().expect("tempdir");
     let creds_path = dir.path().join("creds.json");
+    // An existing file readable by others does not keep its mode.
+    std::fs::write(&creds_path, "{}").expect("pre-existing file");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&creds_path, std::fs::Permissions::from_mode(0o644))
+            .expect("chmod");
+    }
     let mut child = tokio::process::Command::new(BIN)
         .args([
             "sim",

@@ -228,8 +228,8 @@ pub struct Application {
     pub extra: Extra,
 }
 
-/// `microsoft.graph.passwordCredential`: a client secret.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+/// `microsoft.graph.passwordCredential`: a client secret. Its `Debug` output hides `secretText`.
+#[derive(Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PasswordCredential {
     /// The secret's id (the "Secret ID" column in the portal; not the value).
@@ -258,6 +258,21 @@ pub struct PasswordCredential {
         with = "time::serde::rfc3339::option"
     )]
     pub end_date_time: Option<OffsetDateTime>,
+}
+
+impl std::fmt::Debug for PasswordCredential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PasswordCredential")
+            .field("key_id", &self.key_id)
+            .field("display_name", &self.display_name)
+            .field("hint", &self.hint)
+            .field(
+                "secret_text",
+                &self.secret_text.as_ref().map(|_| "<redacted>"),
+            )
+            .field("end_date_time", &self.end_date_time)
+            .finish_non_exhaustive()
+    }
 }
 
 /// `microsoft.graph.keyCredential`: a certificate.

@@ -94,19 +94,18 @@ pub async fn list(
         .as_ref()
         .is_some_and(|s| s.iter().any(|p| p.eq_ignore_ascii_case("keyCredentials")));
     let t = state.tenant();
-    let apps = t
-        .apps
-        .iter()
-        .filter(|a| a.listed)
-        .map(|a| render::application(&t, a, with_keys));
+    let apps: Vec<&AppReg> = t.apps.iter().filter(|a| a.listed).collect();
     let listing = Listing {
         resource: "Application",
         type_name: TYPE,
         context: "applications",
         filterable: FILTERABLE,
         default: None,
+        sortable: &["displayName"],
     };
-    listing.respond(&state.base_url(), &uri, &query, apps)
+    listing.respond(&state.base_url(), &uri, &query, &apps, |a| {
+        render::application(&t, a, with_keys)
+    })
 }
 
 /// `GET /applications/{id}` and `/applications(appId='…')`.
@@ -283,6 +282,23 @@ pub async fn create(
         .into_response())
 }
 
+/// Finds app `id` and runs `change` on it, all under one write lock, after checking
+/// that `principal` (when given) may change it.
+fn with_app<T>(
+    state: &SimState,
+    id: &str,
+    by_app_id: bool,
+    principal: Option<&Principal>,
+    change: impl FnOnce(&mut Tenant, usize) -> GraphResult<T>,
+) -> GraphResult<T> {
+    let mut t = state.tenant_mut();
+    let i = find(&t, id, by_app_id).ok_or_else(|| GraphFailure::not_found(id))?;
+    if let Some(p) = principal {
+        may_change(&t, p, &t.apps[i])?;
+    }
+    change(&mut t, i)
+}
+
 /// `PATCH /applications/{id}`.
 pub async fn update(
     State(state): State<AppState>,
@@ -292,42 +308,32 @@ pub async fn update(
     body: Bytes,
 ) -> GraphResult<Response> {
     let body = json_body(&body)?;
-    let i = {
-        let t = state.tenant();
-        let i = find(&t, &id, by.is_some()).ok_or_else(|| GraphFailure::not_found(&id))?;
-        may_change(&t, &principal, &t.apps[i])?;
-        i
-    };
-    let mut t = state.tenant_mut();
-    let existing = t.apps[i].certificates.clone();
-    let certs = body
-        .get("keyCredentials")
-        .map(|v| parse_certificates(v, &existing))
-        .transpose()?;
     let access = body
         .get("requiredResourceAccess")
         .map(parse_access)
         .transpose()?;
-    let app = &mut t.apps[i];
-    if let Some(name) = body.get("displayName").and_then(Value::as_str) {
-        app.display_name = name.to_owned();
-    }
-    if let Some(c) = certs {
-        app.certificates = c;
-    }
-    if let Some(a) = access {
-        app.required_resource_access = a;
-    }
-    if let Some(u) = redirect_uris(&body, "publicClient") {
-        app.public_client_redirect_uris = u;
-    }
-    if let Some(u) = redirect_uris(&body, "web") {
-        app.web_redirect_uris = u;
-    }
-    if let Some(b) = body.get("isFallbackPublicClient").and_then(Value::as_bool) {
-        app.is_fallback_public_client = b;
-    }
-    Ok(StatusCode::NO_CONTENT.into_response())
+    with_app(&state, &id, by.is_some(), Some(&principal), |t, i| {
+        let app = &mut t.apps[i];
+        if let Some(v) = body.get("keyCredentials") {
+            app.certificates = parse_certificates(v, &app.certificates)?;
+        }
+        if let Some(name) = body.get("displayName").and_then(Value::as_str) {
+            app.display_name = name.to_owned();
+        }
+        if let Some(a) = access {
+            app.required_resource_access = a;
+        }
+        if let Some(u) = redirect_uris(&body, "publicClient") {
+            app.public_client_redirect_uris = u;
+        }
+        if let Some(u) = redirect_uris(&body, "web") {
+            app.web_redirect_uris = u;
+        }
+        if let Some(b) = body.get("isFallbackPublicClient").and_then(Value::as_bool) {
+            app.is_fallback_public_client = b;
+        }
+        Ok(StatusCode::NO_CONTENT.into_response())
+    })
 }
 
 /// `DELETE /applications/{id}`.
@@ -337,14 +343,20 @@ pub async fn delete(
     by: Option<Extension<ByAppId>>,
     Extension(principal): Extension<Principal>,
 ) -> GraphResult<Response> {
-    let i = {
-        let t = state.tenant();
-        let i = find(&t, &id, by.is_some()).ok_or_else(|| GraphFailure::not_found(&id))?;
-        may_change(&t, &principal, &t.apps[i])?;
-        i
-    };
-    state.tenant_mut().apps.remove(i);
-    Ok(StatusCode::NO_CONTENT.into_response())
+    with_app(&state, &id, by.is_some(), Some(&principal), |t, i| {
+        // Deleting a registration deletes its service principal in the home tenant,
+        // and with it the permissions granted to it.
+        let app = t.apps.remove(i);
+        let sps: Vec<Guid> = t
+            .service_principals
+            .iter()
+            .filter(|sp| sp.app_id == app.app_id)
+            .map(|sp| sp.id)
+            .collect();
+        t.service_principals.retain(|sp| sp.app_id != app.app_id);
+        t.assignments.retain(|a| !sps.contains(&a.principal_id));
+        Ok(StatusCode::NO_CONTENT.into_response())
+    })
 }
 
 /// `POST /applications/{id}/addPassword`.
@@ -377,12 +389,6 @@ pub async fn add_password(
             "Invalid value specified for property 'endDateTime' of resource 'PasswordCredential'.",
         ));
     }
-    let i = {
-        let t = state.tenant();
-        let i = find(&t, &id, by.is_some()).ok_or_else(|| GraphFailure::not_found(&id))?;
-        may_change(&t, &principal, &t.apps[i])?;
-        i
-    };
     let secret = SimSecret {
         key_id: Guid::new_v4(),
         value: new_secret_value(),
@@ -394,7 +400,7 @@ pub async fn add_password(
         start,
         end,
     };
-    let body = json!({
+    let answer = json!({
         "@odata.context": context(&state, "microsoft.graph.passwordCredential"),
         "customKeyIdentifier": null,
         "displayName": secret.display_name,
@@ -404,8 +410,10 @@ pub async fn add_password(
         "secretText": secret.value,
         "startDateTime": ts(secret.start),
     });
-    state.tenant_mut().apps[i].secrets.push(secret);
-    Ok(Json(body).into_response())
+    with_app(&state, &id, by.is_some(), Some(&principal), |t, i| {
+        t.apps[i].secrets.push(secret);
+        Ok(Json(answer).into_response())
+    })
 }
 
 /// `POST /applications/{id}/removePassword`.
@@ -422,22 +430,19 @@ pub async fn remove_password(
         .and_then(Value::as_str)
         .and_then(|k| Guid::parse(k, "keyId").ok())
         .ok_or_else(|| invalid("keyId"))?;
-    let i = {
-        let t = state.tenant();
-        let i = find(&t, &id, by.is_some()).ok_or_else(|| GraphFailure::not_found(&id))?;
-        may_change(&t, &principal, &t.apps[i])?;
-        i
-    };
-    let mut t = state.tenant_mut();
-    let before = t.apps[i].secrets.len();
-    t.apps[i].secrets.retain(|s| s.key_id != key_id);
-    if t.apps[i].secrets.len() == before {
-        return Err(GraphFailure::not_found(&key_id.to_string()));
-    }
-    Ok(StatusCode::NO_CONTENT.into_response())
+    with_app(&state, &id, by.is_some(), Some(&principal), |t, i| {
+        let secrets = &mut t.apps[i].secrets;
+        let before = secrets.len();
+        secrets.retain(|s| s.key_id != key_id);
+        if secrets.len() == before {
+            return Err(GraphFailure::not_found(&key_id.to_string()));
+        }
+        Ok(StatusCode::NO_CONTENT.into_response())
+    })
 }
 
-/// `POST /applications/{id}/addKey`: adds a certificate, with a proof of possession of a current one.
+/// `POST /applications/{id}/addKey`: adds a certificate, with a proof of possession of a
+/// current one (an application needs no other permission to roll its own keys).
 pub async fn add_key(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -446,53 +451,48 @@ pub async fn add_key(
 ) -> GraphResult<Response> {
     let body = json_body(&body)?;
     let now = state.now();
-    let i = {
-        let t = state.tenant();
-        find(&t, &id, by.is_some()).ok_or_else(|| GraphFailure::not_found(&id))?
-    };
-    let (object_id, current) = {
-        let t = state.tenant();
-        let app = &t.apps[i];
-        (
-            app.object_id.to_string(),
-            app.certificates
-                .iter()
-                .filter(|c| c.start <= now && c.end > now)
-                .cloned()
-                .collect::<Vec<_>>(),
-        )
-    };
-    if current.is_empty() {
-        return Err(GraphFailure::bad_request(
-            "The application has no valid certificate to prove possession with. Add the first certificate with PATCH /applications/{id} (keyCredentials).",
-        ));
-    }
     let proof = body
         .get("proof")
         .and_then(Value::as_str)
-        .ok_or_else(|| invalid("proof"))?;
-    verify_proof(proof, &current, &object_id, now)?;
+        .ok_or_else(|| invalid("proof"))?
+        .to_owned();
     let kc = body
         .get("keyCredential")
         .cloned()
         .ok_or_else(|| invalid("keyCredential"))?;
-    let mut certs = parse_certificates(&Value::Array(vec![kc]), &[])?;
-    let Some(cert) = certs.pop() else {
-        return Err(invalid("keyCredential"));
-    };
-    let response = json!({
-        "@odata.context": context(&state, "microsoft.graph.keyCredential"),
-        "customKeyIdentifier": STANDARD.encode(cert.sha1),
-        "displayName": cert.display_name,
-        "endDateTime": ts(cert.end),
-        "key": null,
-        "keyId": cert.key_id.to_string(),
-        "startDateTime": ts(cert.start),
-        "type": "AsymmetricX509Cert",
-        "usage": "Verify",
-    });
-    state.tenant_mut().apps[i].certificates.push(cert);
-    Ok(Json(response).into_response())
+    let context = context(&state, "microsoft.graph.keyCredential");
+    with_app(&state, &id, by.is_some(), None, |t, i| {
+        let app = &mut t.apps[i];
+        let current: Vec<SimCertificate> = app
+            .certificates
+            .iter()
+            .filter(|c| c.start <= now && c.end > now)
+            .cloned()
+            .collect();
+        if current.is_empty() {
+            return Err(GraphFailure::bad_request(
+                "The application has no valid certificate to prove possession with. Add the first certificate with PATCH /applications/{id} (keyCredentials).",
+            ));
+        }
+        verify_proof(&proof, &current, &app.object_id.to_string(), now)?;
+        let mut certs = parse_certificates(&Value::Array(vec![kc]), &[])?;
+        let Some(cert) = certs.pop() else {
+            return Err(invalid("keyCredential"));
+        };
+        let answer = json!({
+            "@odata.context": context,
+            "customKeyIdentifier": STANDARD.encode(cert.sha1),
+            "displayName": cert.display_name,
+            "endDateTime": ts(cert.end),
+            "key": null,
+            "keyId": cert.key_id.to_string(),
+            "startDateTime": ts(cert.start),
+            "type": "AsymmetricX509Cert",
+            "usage": "Verify",
+        });
+        app.certificates.push(cert);
+        Ok(Json(answer).into_response())
+    })
 }
 
 fn verify_proof(

@@ -44,15 +44,19 @@ impl Principal {
         }
     }
 
-    /// Whether the principal holds any permission in `application` (app-only) or `delegated`
-    /// (user), directly or through a broader permission that implies it.
-    pub fn holds(&self, application: &[&str], delegated: &[&str]) -> bool {
-        let (held, wanted) = match self {
-            Principal::App { roles, .. } => (roles, application),
-            Principal::User { scopes, .. } => (scopes, delegated),
-        };
-        held.iter()
-            .any(|h| wanted.iter().any(|w| permissions::implies(h, w)))
+    /// The permissions the token carries (roles for apps, scopes for users).
+    pub fn held(&self) -> &[String] {
+        match self {
+            Principal::App { roles, .. } => roles,
+            Principal::User { scopes, .. } => scopes,
+        }
+    }
+
+    /// Whether the principal holds `permission`, directly or through a broader one.
+    pub fn holds(&self, permission: &str) -> bool {
+        self.held()
+            .iter()
+            .any(|h| permissions::implies(h, permission))
     }
 }
 
@@ -166,15 +170,15 @@ pub fn template(matched: &str) -> String {
         .join("/")
 }
 
-/// The error Microsoft's service answers when a permission is missing.
-fn denied(template: &str) -> GraphFailure {
-    // Every route served today is a directory route; other workloads answer
-    // ErrorAccessDenied (Outlook) or accessDenied (SharePoint).
-    let _ = template;
-    GraphFailure::directory_denied()
+/// Whether a permission name only reads (`Directory.Read.All`, `User.Read`).
+fn read_only(permission: &str) -> bool {
+    let parts: Vec<&str> = permission.split('.').collect();
+    parts.iter().any(|p| p.starts_with("Read")) && !parts.iter().any(|p| p.contains("Write"))
 }
 
-/// Whether the principal may make the call `method template`.
+/// Whether the principal may make the call `method template`: it holds a permission
+/// that grants the call (and one of that permission's `AlsoRequires` partners, if
+/// any). A read-only permission never grants a write, whatever the data lists.
 pub fn permitted(principal: &Principal, method: &str, template: &str) -> bool {
     let Some(grants) = Reference::get().grants(method, template) else {
         tracing::error!(
@@ -184,9 +188,16 @@ pub fn permitted(principal: &Principal, method: &str, template: &str) -> bool {
         );
         return false;
     };
-    let app: Vec<&str> = grants.application.iter().map(String::as_str).collect();
-    let delegated: Vec<&str> = grants.delegated.iter().map(String::as_str).collect();
-    principal.holds(&app, &delegated)
+    let table = match principal {
+        Principal::App { .. } => &grants.application,
+        Principal::User { .. } => &grants.delegated,
+    };
+    let write = method != "GET";
+    table.iter().any(|(granting, partners)| {
+        !(write && read_only(granting))
+            && principal.holds(granting)
+            && (partners.is_empty() || partners.iter().any(|p| principal.holds(p)))
+    })
 }
 
 /// The middleware: authenticate, throttle, authorize, then call the handler.
@@ -252,8 +263,18 @@ pub async fn authorize(
                 .into_response();
             }
         };
+    if template == "/me" && matches!(principal, Principal::App { .. }) {
+        return GraphFailure::new(
+            StatusCode::BAD_REQUEST,
+            "BadRequest",
+            "/me request is only valid with delegated authentication flow.",
+        )
+        .into_response();
+    }
     if !permitted(&principal, method.as_str(), &template) {
-        return denied(&template).into_response();
+        // Every route served today is a directory route; Outlook answers ErrorAccessDenied
+        // and SharePoint accessDenied when their routes arrive.
+        return GraphFailure::directory_denied().into_response();
     }
     req.extensions_mut().insert(principal);
     let mut response = next.run(req).await;

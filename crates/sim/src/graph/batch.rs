@@ -127,8 +127,25 @@ async fn run(
     item: &BatchRequestItem,
 ) -> BatchResponseItem {
     let url = format!("/v1.0/{}", item.url.trim_start_matches('/'));
-    let method =
-        Method::from_bytes(item.method.to_ascii_uppercase().as_bytes()).unwrap_or(Method::GET);
+    let method = match item.method.to_ascii_uppercase().as_str() {
+        "GET" => Method::GET,
+        "POST" => Method::POST,
+        "PATCH" => Method::PATCH,
+        "PUT" => Method::PUT,
+        "DELETE" => Method::DELETE,
+        other => {
+            let error = bad(&format!(
+                "Invalid HTTP method '{other}' in batch request '{}'.",
+                item.id
+            ));
+            return BatchResponseItem {
+                id: item.id.clone(),
+                status: 400,
+                headers: None,
+                body: Some(json!({"error": error.body().error})),
+            };
+        }
+    };
     let mut builder = Request::builder().method(method).uri(&url);
     if let Some(auth) = outer.get("authorization") {
         builder = builder.header("authorization", auth.clone());

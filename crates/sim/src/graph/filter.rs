@@ -167,9 +167,13 @@ fn tokenize(input: &str) -> Result<Vec<Token>, FilterSyntaxError> {
     Ok(out)
 }
 
+/// How deeply parentheses, `not` and lambdas may nest (Graph's own limit is lower).
+const MAX_DEPTH: usize = 32;
+
 struct Parser {
     tokens: Vec<Token>,
     pos: usize,
+    depth: usize,
 }
 
 impl Parser {
@@ -195,6 +199,18 @@ impl Parser {
     }
 
     fn or(&mut self) -> Result<Filter, FilterSyntaxError> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(FilterSyntaxError(format!(
+                "the filter nests deeper than {MAX_DEPTH} levels"
+            )));
+        }
+        let result = self.or_inner();
+        self.depth -= 1;
+        result
+    }
+
+    fn or_inner(&mut self) -> Result<Filter, FilterSyntaxError> {
         let mut left = self.and()?;
         while self.keyword("or") {
             self.pos += 1;
@@ -215,7 +231,15 @@ impl Parser {
     fn unary(&mut self) -> Result<Filter, FilterSyntaxError> {
         if self.keyword("not") {
             self.pos += 1;
-            return Ok(Filter::Not(Box::new(self.unary()?)));
+            self.depth += 1;
+            if self.depth > MAX_DEPTH {
+                return Err(FilterSyntaxError(format!(
+                    "the filter nests deeper than {MAX_DEPTH} levels"
+                )));
+            }
+            let inner = self.unary();
+            self.depth -= 1;
+            return Ok(Filter::Not(Box::new(inner?)));
         }
         self.primary()
     }
@@ -337,6 +361,7 @@ impl Filter {
         let mut parser = Parser {
             tokens: tokenize(input)?,
             pos: 0,
+            depth: 0,
         };
         let filter = parser.or()?;
         if parser.pos < parser.tokens.len() {
@@ -526,5 +551,15 @@ mod tests {
         assert!(Filter::parse("displayName eq").is_err());
         assert!(Filter::parse("displayName ~ 'x'").is_err());
         assert!(Filter::parse("startswith(displayName,'x'").is_err());
+        let deep = format!(
+            "{}displayName eq 'x'{}",
+            "(".repeat(10_000),
+            ")".repeat(10_000)
+        );
+        assert!(
+            Filter::parse(&deep).is_err(),
+            "deep nesting is refused, not a stack overflow"
+        );
+        assert!(Filter::parse(&"not ".repeat(10_000)).is_err());
     }
 }

@@ -40,19 +40,22 @@ pub async fn list(
 ) -> GraphResult<Response> {
     let query = Query::parse(&uri, &headers);
     let t = state.tenant();
-    let groups = t
+    let groups: Vec<&crate::tenant::SimGroup> = t
         .groups
         .iter()
         .filter(|g| g.deleted_seq.is_none())
-        .map(|g| render::group(&t, g));
+        .collect();
     let listing = Listing {
         resource: "Group",
         type_name: TYPE,
         context: "groups",
         filterable: FILTERABLE,
         default: None,
+        sortable: &["displayName"],
     };
-    listing.respond(&state.base_url(), &uri, &query, groups)
+    listing.respond(&state.base_url(), &uri, &query, &groups, |g| {
+        render::group(&t, g)
+    })
 }
 
 /// `GET /groups/{id}`.

@@ -133,7 +133,18 @@ impl Query {
     }
 
     /// Rejects `$search` and `$orderby` where they need advanced queries.
-    pub fn check_advanced(&self) -> GraphResult<()> {
+    /// `sortable` names the properties `$orderby` may use without advanced queries.
+    pub fn check_advanced(&self, sortable: &[&str]) -> GraphResult<()> {
+        if let Some(orderby) = &self.orderby
+            && !self.advanced()
+        {
+            let property = orderby.split_whitespace().next().unwrap_or_default();
+            if !sortable.iter().any(|s| s.eq_ignore_ascii_case(property)) {
+                return Err(GraphFailure::unsupported_query(format!(
+                    "Sorting by '{property}' needs advanced query parameters: add $count=true and the ConsistencyLevel: eventual header. Refer to https://aka.ms/graph-docs/advanced-queries for more information"
+                )));
+            }
+        }
         if self.search.is_some() && !self.eventual {
             return Err(GraphFailure::unsupported_query(
                 "Request with $search query parameter only works through MSGraph with a special request header: 'ConsistencyLevel: eventual'",
@@ -199,40 +210,56 @@ pub struct Listing<'a> {
     pub filterable: &'a [&'a str],
     /// The properties returned without `$select` (`None`: all of them).
     pub default: Option<&'a [&'a str]>,
+    /// The properties `$orderby` may use without advanced queries.
+    pub sortable: &'a [&'a str],
 }
 
 impl Listing<'_> {
-    /// Answers a list request: filters, searches, orders, projects and pages `entities`.
-    pub fn respond(
+    /// Answers a list request over `items`: filters, searches, orders, projects and pages
+    /// them. Without `$filter`, `$search` and `$orderby`, only the page asked for is rendered.
+    pub fn respond<T>(
         &self,
         base: &str,
         uri: &Uri,
         query: &Query,
-        entities: impl IntoIterator<Item = Value>,
+        items: &[T],
+        render: impl Fn(&T) -> Value,
     ) -> GraphResult<Response> {
-        query.check_advanced()?;
+        query.check_advanced(self.sortable)?;
         let size = query.page_size(100, 999)?;
         let filter = query.filter(self.resource, Some(self.filterable))?;
-        let mut items: Vec<Value> = entities
-            .into_iter()
-            .filter(|e| filter.as_ref().is_none_or(|f| f.matches(e)))
-            .filter(|e| query.search.as_deref().is_none_or(|s| search_matches(e, s)))
-            .collect();
-        order(&mut items, query.orderby.as_deref());
-        let items = items
-            .into_iter()
-            .map(|full| match (&query.select, self.default) {
-                (None, Some(keys)) => Ok(super::render::only(full, keys)),
-                _ => query.project(full, self.type_name),
-            })
-            .collect::<GraphResult<Vec<_>>>()?;
-        Collection {
+        let project = |full: Value| match (&query.select, self.default) {
+            (None, Some(keys)) => Ok(super::render::only(full, keys)),
+            _ => query.project(full, self.type_name),
+        };
+        let collection = Collection {
             base,
             path: uri.path(),
             context: self.context,
             query,
+        };
+        if filter.is_none() && query.search.is_none() && query.orderby.is_none() {
+            let offset = query.offset()?;
+            let page = items
+                .iter()
+                .skip(offset)
+                .take(size)
+                .map(|i| project(render(i)))
+                .collect::<GraphResult<Vec<_>>>()?;
+            return Ok(collection.page(page, offset, items.len()));
         }
-        .respond(items, size)
+        let mut matching: Vec<Value> = items
+            .iter()
+            .map(render)
+            .filter(|e| filter.as_ref().is_none_or(|f| f.matches(e)))
+            .filter(|e| query.search.as_deref().is_none_or(|s| search_matches(e, s)))
+            .collect();
+        order(&mut matching, query.orderby.as_deref());
+        let projected = matching
+            .into_iter()
+            .map(project)
+            .collect::<GraphResult<Vec<_>>>()?;
+        collection.respond(projected, size)
     }
 }
 
@@ -310,12 +337,13 @@ impl Collection<'_> {
     pub fn respond(&self, items: Vec<Value>, page_size: usize) -> GraphResult<Response> {
         let offset = self.query.offset()?;
         let total = items.len();
-        let end = offset.saturating_add(page_size).min(total);
-        let page: Vec<Value> = items
-            .into_iter()
-            .skip(offset)
-            .take(end.saturating_sub(offset))
-            .collect();
+        let page: Vec<Value> = items.into_iter().skip(offset).take(page_size).collect();
+        Ok(self.page(page, offset, total))
+    }
+
+    /// Answers with `page`, the items from `offset` of a collection of `total`.
+    pub fn page(&self, page: Vec<Value>, offset: usize, total: usize) -> Response {
+        let end = offset + page.len();
         let mut body = Map::new();
         let select = self
             .query
@@ -340,7 +368,7 @@ impl Collection<'_> {
             );
         }
         body.insert("value".into(), Value::Array(page));
-        Ok(Json(Value::Object(body)).into_response())
+        Json(Value::Object(body)).into_response()
     }
 
     /// A link to this path with the request's options and `name=value` added.

@@ -260,7 +260,7 @@ pub fn application(t: &Tenant, a: &AppReg, with_keys: bool) -> Value {
         "appRoles": [],
         "info": {"logoUrl": null, "marketingUrl": null, "privacyStatementUrl": null, "supportUrl": null, "termsOfServiceUrl": null},
         "keyCredentials": a.certificates.iter().map(|c| json!({
-            "customKeyIdentifier": hex_upper(&c.sha1),
+            "customKeyIdentifier": thumbprint_base64(&c.sha1),
             "displayName": c.display_name,
             "endDateTime": ts(c.end),
             "key": if with_keys { Value::String(base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &c.der)) } else { Value::Null },
@@ -293,9 +293,8 @@ pub fn application(t: &Tenant, a: &AppReg, with_keys: bool) -> Value {
     })
 }
 
-/// `customKeyIdentifier` as Entra ID shows it for certificates: the SHA-1 thumbprint.
-fn hex_upper(bytes: &[u8]) -> String {
-    // Graph returns the binary thumbprint base64-encoded.
+/// `customKeyIdentifier` of a certificate: its SHA-1 thumbprint, base64 (Graph's Binary).
+fn thumbprint_base64(bytes: &[u8]) -> String {
     base64::Engine::encode(&base64::engine::general_purpose::STANDARD, bytes)
 }
 

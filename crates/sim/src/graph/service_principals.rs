@@ -48,18 +48,18 @@ pub async fn list(
 ) -> GraphResult<Response> {
     let query = Query::parse(&uri, &headers);
     let t = state.tenant();
-    let sps = t
-        .service_principals
-        .iter()
-        .map(|sp| render::service_principal(&t, sp));
+    let sps: Vec<&SimServicePrincipal> = t.service_principals.iter().collect();
     let listing = Listing {
         resource: "ServicePrincipal",
         type_name: TYPE,
         context: "servicePrincipals",
         filterable: FILTERABLE,
         default: None,
+        sortable: &["displayName"],
     };
-    listing.respond(&state.base_url(), &uri, &query, sps)
+    listing.respond(&state.base_url(), &uri, &query, &sps, |sp| {
+        render::service_principal(&t, sp)
+    })
 }
 
 /// `GET /servicePrincipals/{id}` and `/servicePrincipals(appId='…')`.
@@ -268,9 +268,7 @@ pub async fn grant(
             && a.resource_id == resource_id
             && a.app_role_id == app_role_id
     }) {
-        return Err(GraphFailure::new(
-            StatusCode::CONFLICT,
-            "Request_BadRequest",
+        return Err(GraphFailure::bad_request(
             "Permission being assigned already exists on the object.",
         ));
     }

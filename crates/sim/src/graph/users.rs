@@ -50,19 +50,19 @@ pub async fn list(
 ) -> GraphResult<Response> {
     let query = Query::parse(&uri, &headers);
     let t = state.tenant();
-    let users = t
-        .users
-        .iter()
-        .filter(|u| u.deleted_seq.is_none())
-        .map(|u| render::user(&t, u));
+    let users: Vec<&crate::tenant::SimUser> =
+        t.users.iter().filter(|u| u.deleted_seq.is_none()).collect();
     let listing = Listing {
         resource: "User",
         type_name: TYPE,
         context: "users",
         filterable: FILTERABLE,
         default: Some(USER_DEFAULT),
+        sortable: &["displayName", "userPrincipalName"],
     };
-    listing.respond(&state.base_url(), &uri, &query, users)
+    listing.respond(&state.base_url(), &uri, &query, &users, |u| {
+        render::user(&t, u)
+    })
 }
 
 /// `GET /users/{id}` (object id or user principal name).

@@ -48,16 +48,32 @@ pub fn verify(
         jsonwebtoken::decode_header(jwt).map_err(|e| AadError::malformed_jwt(&e.to_string()))?;
     let now = state.now();
 
-    let cert = match (&header.x5t_s256, &header.x5t) {
-        (Some(s256), _) => app
+    // Each algorithm names its certificate its own way: PS256 by `x5t#S256`, the
+    // older RS256 by `x5t` (SHA-1).
+    let cert = match (header.alg, &header.x5t_s256, &header.x5t) {
+        (Algorithm::PS256, Some(s256), _) => app
             .certificates
             .iter()
             .find(|c| b64url(&c.sha256) == s256.trim_end_matches('=')),
-        (None, Some(sha1)) => app
+        (Algorithm::RS256, _, Some(sha1)) => app
             .certificates
             .iter()
             .find(|c| b64url(&c.sha1) == sha1.trim_end_matches('=')),
-        (None, None) => return Err(AadError::assertion_signature("The key was not found.")),
+        (Algorithm::PS256, None, _) => {
+            return Err(AadError::malformed_jwt(
+                "A PS256 client assertion must name its certificate with x5t#S256.",
+            ));
+        }
+        (Algorithm::RS256, _, None) => {
+            return Err(AadError::malformed_jwt(
+                "An RS256 client assertion must name its certificate with x5t.",
+            ));
+        }
+        _ => {
+            return Err(AadError::malformed_jwt(
+                "The client assertion must be signed with RS256 or PS256.",
+            ));
+        }
     };
     let thumbprint = header
         .x5t_s256
@@ -73,11 +89,6 @@ pub fn verify(
         return Err(AadError::assertion_signature(&format!(
             "The key used is expired., Thumbprint of key used by client: '{thumbprint}'"
         )));
-    }
-    if !matches!(header.alg, Algorithm::RS256 | Algorithm::PS256) {
-        return Err(AadError::malformed_jwt(
-            "The client assertion must be signed with RS256 or PS256.",
-        ));
     }
     let mut validation = Validation::new(header.alg);
     validation.validate_exp = false;

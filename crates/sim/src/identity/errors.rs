@@ -321,6 +321,16 @@ impl AadError {
         )
     }
 
+    /// 500113: the app has no reply address for the response.
+    pub fn no_reply_address() -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            500113,
+            "No reply address is registered for the application.",
+        )
+    }
+
     /// 65001: delegated consent is missing.
     pub fn consent_required(app_id: &str, app_name: &str) -> Self {
         Self::new(

@@ -286,13 +286,8 @@ pub async fn consent_form(
             &AadError::app_not_found(&client_id, &tenant),
         );
     };
-    if let Some(r) = q.get("redirect_uri")
-        && !app.redirect_uri_allowed(r)
-    {
-        return error_page(
-            StatusCode::BAD_REQUEST,
-            &AadError::redirect_not_registered(r, &client_id),
-        );
+    if let Err(e) = consent_redirect(app, q.get("redirect_uri").map(String::as_str)) {
+        return error_page(StatusCode::BAD_REQUEST, &e);
     }
     let reference = Reference::get();
     let items: String = app
@@ -331,42 +326,60 @@ pub async fn consent_submit(
 ) -> Response {
     let form = parse_form(&body);
     let client_id = form.get("client_id").cloned().unwrap_or_default();
-    let redirect = form.get("redirect_uri").cloned();
     let state_param = form.get("state").cloned().unwrap_or_default();
     let accept = form.get("action").is_some_and(|a| a == "accept");
     let username = form.get("username").cloned().unwrap_or_default();
+    // The reply address is checked before anything is granted, and only a registered one is used.
+    let redirect = {
+        let t = state.tenant();
+        match t.app_by_app_id(&client_id) {
+            Some(app) => consent_redirect(app, form.get("redirect_uri").map(String::as_str)),
+            None => Err(AadError::app_not_found(&client_id, &tenant)),
+        }
+    };
+    let redirect = match redirect {
+        Ok(r) => r,
+        Err(e) => return error_page(StatusCode::BAD_REQUEST, &e),
+    };
     let outcome = grant_consent(&state, &tenant, &client_id, &username, accept);
     let tid = state.tenant().id.to_string();
-    match (outcome, redirect) {
-        (Ok(()), Some(r)) => found(&with_query(
-            &r,
-            &[
-                ("admin_consent", "True"),
-                ("tenant", &tid),
-                ("scope", "https://graph.microsoft.com/.default"),
-                ("state", &state_param),
-            ],
-        ))
-        .into_response(),
-        (Ok(()), None) => page(
-            "Permissions granted",
-            "<p>Admin consent was granted. You may close this window.</p>",
-        )
-        .into_response(),
-        (Err(e), Some(r)) => found(&with_query(
-            &r,
-            &[
-                ("admin_consent", "True"),
-                ("error", e.error),
-                (
-                    "error_description",
-                    &format!("AADSTS{}: {}", e.code, e.message),
-                ),
-                ("state", &state_param),
-            ],
-        ))
-        .into_response(),
-        (Err(e), None) => error_page(StatusCode::FORBIDDEN, &e),
+    let query: Vec<(&str, String)> = match outcome {
+        Ok(()) => vec![
+            ("admin_consent", "True".to_owned()),
+            ("tenant", tid),
+            ("scope", "https://graph.microsoft.com/.default".to_owned()),
+            ("state", state_param),
+        ],
+        Err(e) => vec![
+            ("admin_consent", "True".to_owned()),
+            ("error", e.error.to_owned()),
+            (
+                "error_description",
+                format!("AADSTS{}: {}", e.code, e.message),
+            ),
+            ("state", state_param),
+        ],
+    };
+    let pairs: Vec<(&str, &str)> = query.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    found(&with_query(&redirect, &pairs)).into_response()
+}
+
+/// The reply address of an admin consent: the one asked for if the app registered it,
+/// else the app's first registered one (AADSTS500113 when it has none).
+fn consent_redirect(app: &crate::tenant::AppReg, asked: Option<&str>) -> Result<String, AadError> {
+    match asked {
+        Some(r) if app.redirect_uri_allowed(r) => Ok(r.to_owned()),
+        Some(r) => Err(AadError::redirect_not_registered(
+            r,
+            &app.app_id.to_string(),
+        )),
+        None => app
+            .web_redirect_uris
+            .iter()
+            .chain(&app.public_client_redirect_uris)
+            .next()
+            .cloned()
+            .ok_or_else(AadError::no_reply_address),
     }
 }
 

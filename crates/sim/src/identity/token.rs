@@ -528,16 +528,18 @@ fn refresh_grant(
     } = delegated_client(state, &t, form, headers, tenant_param)?;
     let token = required(form, "refresh_token")?;
     let now = state.now();
+    // The token is checked before it is spent: a refused request leaves it usable.
     let grant = {
         let mut flows = state.flows();
-        let Some(grant) = flows.refresh_tokens.remove(token) else {
+        let Some(grant) = flows.refresh_tokens.get(token).cloned() else {
             return Err(AadError::malformed_grant());
         };
+        if now > grant.expires {
+            flows.refresh_tokens.remove(token);
+            return Err(AadError::grant_expired());
+        }
         if !grant.client_id.eq_ignore_ascii_case(&client_id) {
             return Err(AadError::malformed_grant());
-        }
-        if now > grant.expires {
-            return Err(AadError::grant_expired());
         }
         grant
     };
@@ -561,6 +563,8 @@ fn refresh_grant(
         }
         None => grant.scopes.clone(),
     };
+    // Refresh tokens are single-use: this one is replaced by the new one.
+    state.flows().refresh_tokens.remove(token);
     delegated_tokens(state, &t, app, grant.user, &scopes, appidacr)
 }
 

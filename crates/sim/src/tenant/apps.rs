@@ -194,9 +194,8 @@ impl StandardApp {
     }
 }
 
-/// The client id of Microsoft Graph Command Line Tools, a first-party public client
-/// that administrators sign in to (the same id in every tenant).
-pub const GRAPH_CLI_APP_ID: &str = "14d82eec-204b-4c2f-b7e8-296a70dab67e";
+/// The client id of Microsoft Graph Command Line Tools (the same in every tenant).
+pub const GRAPH_CLI_APP_ID: &str = model::cloud::GRAPH_COMMAND_LINE_TOOLS_APP_ID;
 
 /// A new client secret value in the shape Entra ID issues (40 characters, `8Q~` after the hint).
 pub fn new_secret_value() -> String {

@@ -393,7 +393,7 @@ fn add_standard_apps(
             secrets: secret_window
                 .map(|(start, end)| SimSecret {
                     key_id: s.guid("secret", i),
-                    value: s.secret_value("secret", i),
+                    value: super::apps::new_secret_value(),
                     display_name: "m365vault".to_owned(),
                     start,
                     end,

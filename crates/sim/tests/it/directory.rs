@@ -158,6 +158,32 @@ async fn query_options_follow_the_advanced_query_rules() {
     assert_eq!(status, 200);
     assert_eq!(body["value"].as_array().map(Vec::len), Some(1));
 
+    let (status, sorted) = get(&sim, &token, "/users?$orderby=displayName desc&$top=999").await;
+    assert_eq!(status, 200);
+    let names: Vec<String> = sorted["value"]
+        .as_array()
+        .expect("users")
+        .iter()
+        .filter_map(|u| u["displayName"].as_str().map(str::to_lowercase))
+        .collect();
+    assert!(names.windows(2).all(|w| w[0] >= w[1]), "{names:?}");
+    let (status, body) = get(&sim, &token, "/users?$orderby=jobTitle").await;
+    assert_eq!(
+        status, 400,
+        "only displayName and userPrincipalName sort without advanced queries"
+    );
+    assert_eq!(body["error"]["code"], "Request_UnsupportedQuery");
+    let (status, _) = send(
+        &sim,
+        reqwest::Method::GET,
+        &token,
+        "/users?$orderby=jobTitle&$count=true",
+        None,
+        &[("ConsistencyLevel", "eventual")],
+    )
+    .await;
+    assert_eq!(status, 200);
+
     let (status, body) = get(&sim, &token, "/users?$select=displayName,noSuchProperty").await;
     assert_eq!(status, 400);
     assert_eq!(body["error"]["code"], "Request_BadRequest");
@@ -324,6 +350,11 @@ async fn same_seed_same_tenant() {
     assert_eq!(ta["users"], tb["users"]);
     assert_eq!(ta["groups"], tb["groups"]);
     assert_eq!(
+        a.credentials.app("full").map(|x| x.client_id.clone()),
+        b.credentials.app("full").map(|x| x.client_id.clone())
+    );
+    // Secrets and keys are made fresh at every start: knowing the seed gives no credential.
+    assert_ne!(
         a.credentials.app("full").map(|x| x.client_secret.clone()),
         b.credentials.app("full").map(|x| x.client_secret.clone())
     );

@@ -205,3 +205,24 @@ async fn directory_throttling_answers_429_with_retry_after() {
         "{stats}"
     );
 }
+
+#[tokio::test]
+async fn me_is_for_delegated_callers_only() {
+    let sim = default_sim().await;
+    let token = app_token(&sim, "full").await;
+    let (status, body) = get(&sim, &token, "/me").await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        body["error"]["message"],
+        "/me request is only valid with delegated authentication flow."
+    );
+    let admin = crate::setup_writes::delegated_token(
+        &sim,
+        &sim.credentials.admin_user.clone(),
+        "User.Read",
+    )
+    .await;
+    let (status, me) = get(&sim, &admin, "/me").await;
+    assert_eq!(status, 200);
+    assert_eq!(me["userPrincipalName"], sim.credentials.admin_user.as_str());
+}

@@ -243,6 +243,11 @@ struct Assertion<'a> {
 
 impl Assertion<'_> {
     fn sign(&self) -> String {
+        self.sign_with_header(|_| {})
+    }
+
+    /// Signs after `edit` changed the header (to test mismatched headers).
+    fn sign_with_header(&self, edit: impl FnOnce(&mut Header)) -> String {
         let der = pem_der(self.cert_pem);
         let mut header = Header::new(self.alg);
         match self.alg {
@@ -251,6 +256,7 @@ impl Assertion<'_> {
             }
             _ => header.x5t = Some(URL_SAFE_NO_PAD.encode(sha1::Sha1::digest(&der))),
         }
+        edit(&mut header);
         let claims = json!({
             "aud": self.aud, "iss": self.iss, "sub": self.iss, "jti": uuid::Uuid::new_v4().to_string(),
             "nbf": self.nbf, "iat": self.nbf, "exp": self.exp,
@@ -370,6 +376,17 @@ async fn certificate_assertions_are_checked_like_entra_id() {
     let (_, body) = assertion_token(&sim, &app.client_id, &wrong_aud.sign()).await;
     assert_aadsts(&body, 700023, "invalid_client");
 
+    // Each algorithm names its certificate its own way.
+    let mismatched = good(Algorithm::RS256).sign_with_header(|h| {
+        h.x5t_s256 = h
+            .x5t
+            .take()
+            .map(|_| URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(pem_der(cert))));
+    });
+    let (status, body) = assertion_token(&sim, &app.client_id, &mismatched).await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["error_codes"], json!([50027]));
+
     let wrong_iss = Assertion {
         iss: "someone-else".into(),
         ..good(Algorithm::PS256)
@@ -477,6 +494,35 @@ async fn device_code_flow_signs_an_administrator_in() {
         ]
     };
     let form: Vec<(&str, String)> = refresh_form(&refresh);
+    // A refresh by another client is refused and does not spend the token.
+    let mut foreign = form.clone();
+    foreign[1].1 = sim.credentials.app("full").expect("full").client_id.clone();
+    let r = client()
+        .post(format!("{}/{tid}/oauth2/v2.0/token", sim.base_url))
+        .form(&foreign)
+        .send()
+        .await
+        .expect("refresh");
+    assert_eq!(
+        r.status(),
+        401,
+        "a confidential client without its credential"
+    );
+    let r = client()
+        .post(format!("{}/{tid}/oauth2/v2.0/token", sim.base_url))
+        .form(&[
+            ("grant_type", "refresh_token"),
+            ("client_id", admin_app.client_id.as_str()),
+            ("refresh_token", refresh.as_str()),
+            (
+                "scope",
+                "https://graph.microsoft.com/Directory.ReadWrite.All",
+            ),
+        ])
+        .send()
+        .await
+        .expect("refresh");
+    assert_eq!(r.status(), 400, "a wider scope than granted");
     let r = client()
         .post(format!("{}/{tid}/oauth2/v2.0/token", sim.base_url))
         .form(&form)

@@ -195,7 +195,7 @@ async fn an_administrator_registers_an_app_and_grants_it_permissions() {
         &[],
     )
     .await;
-    assert_eq!(status, 409, "granting twice");
+    assert_eq!(status, 400, "granting twice");
     let (status, _) = send(&sim, reqwest::Method::POST, &token, &format!("/servicePrincipals/{graph_id}/appRoleAssignedTo"), Some(json!({"principalId": sp["id"], "resourceId": graph_id, "appRoleId": "00000000-0000-0000-0000-000000000001"})), &[]).await;
     assert_eq!(status, 400, "unknown role");
 
@@ -432,4 +432,110 @@ async fn the_admin_consent_page_grants_the_requested_permissions() {
     );
     let c = claims(&app_token(&sim, "no-consent").await);
     assert!(c["roles"].as_array().is_some_and(|r| r.len() > 5), "{c}");
+}
+
+#[tokio::test]
+async fn granting_app_roles_needs_both_permissions_microsoft_lists() {
+    let sim = default_sim().await;
+    let admin = sim.credentials.admin_user.clone();
+    // AppRoleAssignment.ReadWrite.All alone is not enough: Microsoft lists it with
+    // Application.Read.All or Directory.Read.All as a partner.
+    let alone = delegated_token(
+        &sim,
+        &admin,
+        "https://graph.microsoft.com/AppRoleAssignment.ReadWrite.All",
+    )
+    .await;
+    let paired = delegated_token(&sim, &admin, "https://graph.microsoft.com/AppRoleAssignment.ReadWrite.All https://graph.microsoft.com/Application.Read.All").await;
+    let (_, graph_sp) = get(
+        &sim,
+        &paired,
+        "/servicePrincipals(appId='00000003-0000-0000-c000-000000000000')",
+    )
+    .await;
+    let graph_id = graph_sp["id"].as_str().expect("graph sp").to_owned();
+    let (_, target) = get(
+        &sim,
+        &paired,
+        &format!(
+            "/servicePrincipals(appId='{}')",
+            sim.credentials.app("no-consent").expect("app").client_id
+        ),
+    )
+    .await;
+    let body = json!({"principalId": target["id"], "resourceId": graph_id, "appRoleId": "810c84a8-4a9e-49e6-bf7d-12d183f40d01"});
+    let path = format!("/servicePrincipals/{graph_id}/appRoleAssignedTo");
+    let (status, denied) = send(
+        &sim,
+        reqwest::Method::POST,
+        &alone,
+        &path,
+        Some(body.clone()),
+        &[],
+    )
+    .await;
+    assert_eq!(status, 403, "{denied}");
+    let (status, granted) =
+        send(&sim, reqwest::Method::POST, &paired, &path, Some(body), &[]).await;
+    assert_eq!(status, 201, "{granted}");
+    // A read permission never grants a write, whatever the data lists beside it.
+    let reader = app_token(&sim, "inventory-only").await;
+    let (status, _) = send(
+        &sim,
+        reqwest::Method::POST,
+        &reader,
+        "/applications",
+        Some(json!({"displayName": "x"})),
+        &[],
+    )
+    .await;
+    assert_eq!(status, 403);
+}
+
+#[tokio::test]
+async fn admin_consent_answers_only_on_a_registered_reply_address() {
+    let sim = default_sim().await;
+    let app = sim.credentials.app("no-consent").expect("app").clone();
+    let url = format!(
+        "{}/{}/v2.0/adminconsent",
+        sim.base_url, sim.credentials.tenant_id
+    );
+    let admin = sim.credentials.admin_user.clone();
+    let r = client()
+        .post(&url)
+        .form(&[
+            ("client_id", app.client_id.as_str()),
+            ("redirect_uri", "https://evil.example/steal"),
+            ("username", admin.as_str()),
+            ("action", "accept"),
+        ])
+        .send()
+        .await
+        .expect("consent");
+    assert_eq!(r.status(), 400, "no redirect to an unregistered address");
+    assert!(r.text().await.expect("page").contains("AADSTS50011"));
+    assert!(
+        claims(&app_token(&sim, "no-consent").await)
+            .get("roles")
+            .is_none(),
+        "nothing was granted"
+    );
+    // Without redirect_uri, the app's registered reply address is used.
+    let r = client()
+        .post(&url)
+        .form(&[
+            ("client_id", app.client_id.as_str()),
+            ("username", admin.as_str()),
+            ("action", "accept"),
+        ])
+        .send()
+        .await
+        .expect("consent");
+    assert_eq!(r.status(), 302);
+    assert!(
+        r.headers()["location"]
+            .to_str()
+            .unwrap_or_default()
+            .starts_with("https://localhost/m365vault/consent?admin_consent=True")
+    );
 }

@@ -26,7 +26,7 @@ pub fn run(cli: &Cli, args: &ConnectorCheckArgs) -> Result<ExitCode> {
         require_restore: args.restore,
         ..CheckOptions::default()
     };
-    let report = check(&store, &spec, &options)?;
+    let report = check(&cmd::runtime()?, &store, &spec, &options)?;
     if cli.json {
         cmd::print_json(&report)?;
     } else {
@@ -41,12 +41,13 @@ pub fn run(cli: &Cli, args: &ConnectorCheckArgs) -> Result<ExitCode> {
 
 /// Runs the check and remembers what sign-in revealed (the tenant's GUID).
 pub fn check(
+    rt: &tokio::runtime::Runtime,
     store: &ConnectorStore,
     spec: &ConnectorSpec,
     options: &CheckOptions,
 ) -> Result<CheckReport> {
     let credential = store.app_credential(spec)?;
-    let report = cmd::runtime()?.block_on(connector::check(spec, credential, options));
+    let report = rt.block_on(connector::check(spec, credential, options));
     if spec.tenant_guid.is_none()
         && let Some(guid) = report
             .tenant_guid
