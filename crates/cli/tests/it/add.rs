@@ -14,193 +14,83 @@ async fn bad_input_is_refused_with_a_reason_and_nothing_is_lost() {
     let empty = dir.input("empty", "\n");
     let s = secret.display().to_string();
     let e = empty.display().to_string();
-    let base = |name: &'static str| -> Vec<String> {
-        vec![
-            "connector".into(),
-            "add".into(),
-            name.into(),
-            "--authority-url".into(),
-            creds.authority_url.clone(),
-            "--graph-url".into(),
-            creds.graph_url.clone(),
-        ]
+    // `connector add NAME` with working values, each case overriding one flag (or removing it
+    // with an empty value) and adding others.
+    let add = |name: &str, overrides: &[(&str, &str)]| -> Vec<String> {
+        let defaults = [
+            ("--authority-url", creds.authority_url.as_str()),
+            ("--graph-url", creds.graph_url.as_str()),
+            ("--tenant-id", creds.tenant_id.as_str()),
+            ("--client-id", full.client_id.as_str()),
+            ("--client-secret-file", s.as_str()),
+        ];
+        let mut args: Vec<String> = vec!["connector".into(), "add".into(), name.into()];
+        for (flag, value) in defaults {
+            let value = overrides
+                .iter()
+                .find(|(f, _)| *f == flag)
+                .map_or(value, |(_, v)| *v);
+            if !value.is_empty() {
+                args.extend([flag.to_owned(), value.to_owned()]);
+            }
+        }
+        for (flag, value) in overrides
+            .iter()
+            .filter(|(f, _)| !defaults.iter().any(|(d, _)| d == f))
+        {
+            args.extend([(*flag).to_owned(), (*value).to_owned()]);
+        }
+        args
     };
     let cases: Vec<(Vec<String>, &str)> = vec![
+        (add("x", &[("--client-id", "not-a-guid")]), "is not a GUID"),
         (
-            [
-                base("x"),
-                vec![
-                    "--tenant-id".into(),
-                    creds.tenant_id.clone(),
-                    "--client-id".into(),
-                    "not-a-guid".into(),
-                    "--client-secret-file".into(),
-                    s.clone(),
-                ],
-            ]
-            .concat(),
-            "is not a GUID",
-        ),
-        (
-            [
-                base("x"),
-                vec![
-                    "--tenant-id".into(),
-                    "contoso".into(),
-                    "--client-id".into(),
-                    full.client_id.clone(),
-                    "--client-secret-file".into(),
-                    s.clone(),
-                ],
-            ]
-            .concat(),
+            add("x", &[("--tenant-id", "contoso")]),
             "is not a tenant id",
         ),
         (
-            [
-                base("x"),
-                vec![
-                    "--tenant-id".into(),
-                    creds.tenant_id.clone(),
-                    "--client-id".into(),
-                    full.client_id.clone(),
-                ],
-            ]
-            .concat(),
+            add("x", &[("--client-secret-file", "")]),
             "no credential given",
         ),
         (
-            [
-                base("x"),
-                vec![
-                    "--tenant-id".into(),
-                    creds.tenant_id.clone(),
-                    "--client-id".into(),
-                    full.client_id.clone(),
-                    "--client-secret-file".into(),
-                    e,
-                ],
-            ]
-            .concat(),
+            add("x", &[("--client-secret-file", &e)]),
             "client secret is empty",
         ),
         (
-            [
-                base("x"),
-                vec![
-                    "--tenant-id".into(),
-                    creds.tenant_id.clone(),
-                    "--client-id".into(),
-                    full.client_id.clone(),
-                    "--client-secret-env".into(),
-                    "M365VAULT_TEST_UNSET".into(),
+            add(
+                "x",
+                &[
+                    ("--client-secret-file", ""),
+                    ("--client-secret-env", "M365VAULT_TEST_UNSET"),
                 ],
-            ]
-            .concat(),
+            ),
             "is not set",
         ),
         (
-            [
-                base("x"),
-                vec![
-                    "--tenant-id".into(),
-                    creds.tenant_id.clone(),
-                    "--client-id".into(),
-                    full.client_id.clone(),
-                    "--client-secret-file".into(),
-                    s.clone(),
-                    "--data-types".into(),
-                    "mail,faxes".into(),
-                ],
-            ]
-            .concat(),
+            add("x", &[("--data-types", "mail,faxes")]),
             "unknown data type 'faxes'",
         ),
         (
-            [
-                base("good"),
-                vec![
-                    "--tenant-id".into(),
-                    creds.tenant_id.clone(),
-                    "--client-id".into(),
-                    full.client_id.clone(),
-                    "--client-secret-file".into(),
-                    s.clone(),
-                    "--data-types".into(),
-                    "onedrive".into(),
-                ],
-            ]
-            .concat(),
+            add("good", &[("--data-types", "onedrive")]),
             "already exists",
         ),
         (
-            [
-                base("second"),
-                vec![
-                    "--tenant-id".into(),
-                    creds.tenant_id.clone(),
-                    "--client-id".into(),
-                    full.client_id.clone(),
-                    "--client-secret-file".into(),
-                    s.clone(),
-                    "--data-types".into(),
-                    "calendar,chats".into(),
-                ],
-            ]
-            .concat(),
+            add("second", &[("--data-types", "calendar,chats")]),
             "already serves calendar",
         ),
+        (add("bad/name", &[]), "not a valid connector name"),
         (
-            [
-                base("bad/name"),
-                vec![
-                    "--tenant-id".into(),
-                    creds.tenant_id.clone(),
-                    "--client-id".into(),
-                    full.client_id.clone(),
-                    "--client-secret-file".into(),
-                    s.clone(),
+            add(
+                "x",
+                &[
+                    ("--authority-url", "login.microsoftonline.com"),
+                    ("--graph-url", ""),
                 ],
-            ]
-            .concat(),
-            "not a valid connector name",
-        ),
-        (
-            [
-                vec![
-                    "connector".into(),
-                    "add".into(),
-                    "x".into(),
-                    "--authority-url".into(),
-                    "login.microsoftonline.com".into(),
-                ],
-                vec![
-                    "--tenant-id".into(),
-                    creds.tenant_id.clone(),
-                    "--client-id".into(),
-                    full.client_id.clone(),
-                    "--client-secret-file".into(),
-                    s.clone(),
-                ],
-            ]
-            .concat(),
+            ),
             "not a valid authority URL",
         ),
         (
-            [
-                base("x"),
-                vec![
-                    "--tenant-id".into(),
-                    creds.tenant_id.clone(),
-                    "--client-id".into(),
-                    full.client_id.clone(),
-                    "--client-secret-file".into(),
-                    s.clone(),
-                    "--client-secret-expires".into(),
-                    "next year".into(),
-                ],
-            ]
-            .concat(),
+            add("x", &[("--client-secret-expires", "next year")]),
             "is not a date",
         ),
     ];
@@ -215,23 +105,9 @@ async fn bad_input_is_refused_with_a_reason_and_nothing_is_lost() {
         );
     }
     // One connector per data type per tenant: a second app for files is fine.
+    let files = add("files", &[("--data-types", "onedrive,sharepoint")]);
     let run = dir
-        .run(
-            &[
-                &base("files").iter().map(String::as_str).collect::<Vec<_>>()[..],
-                &[
-                    "--tenant-id",
-                    &creds.tenant_id,
-                    "--client-id",
-                    &full.client_id,
-                    "--client-secret-file",
-                    &s,
-                    "--data-types",
-                    "onedrive,sharepoint",
-                ],
-            ]
-            .concat(),
-        )
+        .run(&files.iter().map(String::as_str).collect::<Vec<_>>())
         .await;
     assert_eq!(run.code, 0, "{}", run.stderr);
 
