@@ -1,0 +1,415 @@
+//! Writing a run: items are chunked, deduplicated, compressed and sealed on the
+//! blocking pool, packed, and the packs written; then index files; then the manifest.
+//! Nothing a manifest names is missing when the manifest appears.
+
+use std::collections::{BTreeMap, HashSet, VecDeque};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use bytes::Bytes;
+use time::OffsetDateTime;
+use tokio::task::JoinHandle;
+
+use crate::backend::FileKind;
+use crate::chunker::Chunker;
+use crate::error::{StoreError, blocking};
+use crate::id::{ChunkId, ManifestId};
+use crate::index::{IndexFile, IndexedPack};
+use crate::manifest::{FailedItem, ItemRecord, MANIFEST_AAD, Manifest, RunOutcome, RunStats};
+use crate::pack::{BlobType, PackBuilder, SealedBlob, seal_blob};
+use crate::repo::{FORMAT_VERSION, Repository};
+
+/// How a run writes.
+#[derive(Debug, Clone)]
+pub struct WriteOptions {
+    /// Target pack size in bytes (16 MiB).
+    pub pack_size: usize,
+    /// Write an index file after this many packs (8), so a crash loses little.
+    pub index_every: usize,
+    /// Chunks sealed in parallel per item (the number of cores).
+    pub parallelism: usize,
+}
+
+impl Default for WriteOptions {
+    fn default() -> Self {
+        Self {
+            pack_size: 16 * 1024 * 1024,
+            index_every: 8,
+            parallelism: std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(2),
+        }
+    }
+}
+
+/// What describes an item besides its bytes.
+#[derive(Debug, Clone, Default)]
+pub struct ItemInfo {
+    /// The resource: mailbox, drive, site, team…
+    pub resource: String,
+    /// `mail`, `event`, `file`, …
+    pub kind: String,
+    /// The stable id in Microsoft 365.
+    pub id: String,
+    /// Folder or file path.
+    pub path: String,
+    /// Last change in Microsoft 365.
+    pub modified: Option<OffsetDateTime>,
+    /// Graph metadata.
+    pub meta: serde_json::Value,
+}
+
+type Sealing = JoinHandle<(ChunkId, usize, Option<SealedBlob>)>;
+
+struct Shared {
+    repo: Arc<Repository>,
+    options: WriteOptions,
+    packer: Mutex<PackBuilder>,
+    reserved: Mutex<HashSet<ChunkId>>,
+    unindexed: tokio::sync::Mutex<Vec<IndexedPack>>,
+    stats: Mutex<RunStats>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl Shared {
+    /// Hashes a chunk and, when it is new, compresses and seals it (on the blocking pool).
+    fn seal(self: &Arc<Self>, kind: BlobType, data: Vec<u8>) -> Sealing {
+        let shared = Arc::clone(self);
+        tokio::task::spawn_blocking(move || {
+            let id = shared.repo.master().chunk_id(&data);
+            let known = shared.repo.index().contains(&id) || !lock(&shared.reserved).insert(id);
+            if known {
+                return (id, data.len(), None);
+            }
+            let blob = seal_blob(
+                shared.repo.cipher(),
+                id,
+                kind,
+                &data,
+                shared.repo.config().compression_level,
+            );
+            (id, data.len(), Some(blob))
+        })
+    }
+
+    async fn add(&self, blob: SealedBlob) -> Result<(), StoreError> {
+        {
+            let mut stats = lock(&self.stats);
+            stats.new_chunks += 1;
+            stats.new_bytes += u64::from(blob.raw_length);
+            stats.stored_bytes += blob.sealed.len() as u64;
+        }
+        let full = {
+            let mut packer = lock(&self.packer);
+            packer.add(blob);
+            (packer.len() >= self.options.pack_size).then(|| std::mem::take(&mut *packer))
+        };
+        match full {
+            Some(pack) => self.write_pack(pack).await,
+            None => Ok(()),
+        }
+    }
+
+    async fn write_pack(&self, pack: PackBuilder) -> Result<(), StoreError> {
+        if pack.is_empty() {
+            return Ok(());
+        }
+        let cipher = self.repo.cipher().clone();
+        let (id, bytes, entries) = blocking(move || pack.finish(&cipher)).await?;
+        self.repo
+            .store()
+            .write(FileKind::Pack, &id.to_hex(), Bytes::from(bytes))
+            .await?;
+        let packed = IndexedPack { id, entries };
+        self.repo.index_mut().add_pack(&packed);
+        let mut unindexed = self.unindexed.lock().await;
+        unindexed.push(packed);
+        if unindexed.len() >= self.options.index_every {
+            let packs = std::mem::take(&mut *unindexed);
+            self.repo
+                .write_index(&IndexFile {
+                    supersedes: Vec::new(),
+                    packs,
+                })
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn flush(&self) -> Result<(), StoreError> {
+        let pack = std::mem::take(&mut *lock(&self.packer));
+        self.write_pack(pack).await?;
+        let mut unindexed = self.unindexed.lock().await;
+        if !unindexed.is_empty() {
+            let packs = std::mem::take(&mut *unindexed);
+            self.repo
+                .write_index(&IndexFile {
+                    supersedes: Vec::new(),
+                    packs,
+                })
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+/// Chunks a stream and keeps a bounded number of chunks sealing at once.
+struct Pipeline {
+    shared: Arc<Shared>,
+    kind: BlobType,
+    chunker: Chunker,
+    sealing: VecDeque<Sealing>,
+    chunks: Vec<ChunkId>,
+    size: u64,
+}
+
+impl Pipeline {
+    fn new(shared: Arc<Shared>, kind: BlobType) -> Self {
+        let config = shared.repo.config();
+        let chunker = Chunker::new(config.chunker, shared.repo.master().chunker_seed());
+        Self {
+            shared,
+            kind,
+            chunker,
+            sealing: VecDeque::new(),
+            chunks: Vec::new(),
+            size: 0,
+        }
+    }
+
+    async fn write(&mut self, data: &[u8]) -> Result<(), StoreError> {
+        self.size += data.len() as u64;
+        let mut ready = Vec::new();
+        self.chunker.push(data, |chunk| ready.push(chunk));
+        for chunk in ready {
+            self.submit(chunk).await?;
+        }
+        Ok(())
+    }
+
+    async fn submit(&mut self, chunk: Vec<u8>) -> Result<(), StoreError> {
+        while self.sealing.len() >= self.shared.options.parallelism.max(1) {
+            self.complete_one().await?;
+        }
+        self.sealing.push_back(self.shared.seal(self.kind, chunk));
+        Ok(())
+    }
+
+    async fn complete_one(&mut self) -> Result<(), StoreError> {
+        let Some(task) = self.sealing.pop_front() else {
+            return Ok(());
+        };
+        let (id, _, blob) = task.await.map_err(|e| StoreError::Task(e.to_string()))?;
+        self.chunks.push(id);
+        if let Some(blob) = blob {
+            self.shared.add(blob).await?;
+        }
+        Ok(())
+    }
+
+    /// Ends the stream; returns the chunk ids in order and the byte count.
+    async fn finish(mut self) -> Result<(Vec<ChunkId>, u64), StoreError> {
+        let chunker = std::mem::replace(
+            &mut self.chunker,
+            Chunker::new(self.shared.repo.config().chunker, 0),
+        );
+        let mut rest = Vec::new();
+        chunker.finish(|chunk| rest.push(chunk));
+        for chunk in rest {
+            self.submit(chunk).await?;
+        }
+        while !self.sealing.is_empty() {
+            self.complete_one().await?;
+        }
+        Ok((self.chunks, self.size))
+    }
+}
+
+/// One backup run being written.
+pub struct RunWriter {
+    shared: Arc<Shared>,
+    list: tokio::sync::Mutex<Option<Pipeline>>,
+    run_id: String,
+    started: OffsetDateTime,
+    labels: BTreeMap<String, String>,
+    failed: Mutex<Vec<FailedItem>>,
+    items: Mutex<(u64, u64)>,
+}
+
+impl std::fmt::Debug for RunWriter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunWriter")
+            .field("run_id", &self.run_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RunWriter {
+    /// Starts a run.
+    pub fn new(
+        repo: Arc<Repository>,
+        run_id: impl Into<String>,
+        labels: BTreeMap<String, String>,
+        options: WriteOptions,
+    ) -> Self {
+        let shared = Arc::new(Shared {
+            repo,
+            options,
+            packer: Mutex::new(PackBuilder::new()),
+            reserved: Mutex::new(HashSet::new()),
+            unindexed: tokio::sync::Mutex::new(Vec::new()),
+            stats: Mutex::new(RunStats::default()),
+        });
+        let list = Pipeline::new(Arc::clone(&shared), BlobType::Meta);
+        Self {
+            shared,
+            list: tokio::sync::Mutex::new(Some(list)),
+            run_id: run_id.into(),
+            started: OffsetDateTime::now_utc(),
+            labels,
+            failed: Mutex::new(Vec::new()),
+            items: Mutex::new((0, 0)),
+        }
+    }
+
+    /// The run's id.
+    pub fn run_id(&self) -> &str {
+        &self.run_id
+    }
+
+    /// Starts an item; write its bytes, then [`ItemWriter::finish`].
+    pub fn item(&self, info: ItemInfo) -> ItemWriter<'_> {
+        ItemWriter {
+            run: self,
+            info,
+            pipeline: Pipeline::new(Arc::clone(&self.shared), BlobType::Data),
+        }
+    }
+
+    /// Stores a whole item held in memory.
+    pub async fn put_item(&self, info: ItemInfo, data: &[u8]) -> Result<ItemRecord, StoreError> {
+        let mut item = self.item(info);
+        item.write(data).await?;
+        item.finish().await
+    }
+
+    /// Adds a record to the run's item list: one just written, one unchanged since an
+    /// earlier run, or a deletion.
+    pub async fn add_record(&self, record: &ItemRecord) -> Result<(), StoreError> {
+        {
+            let mut items = lock(&self.items);
+            items.0 += 1;
+            items.1 += record.size;
+        }
+        let mut list = self.list.lock().await;
+        match list.as_mut() {
+            Some(pipeline) => pipeline.write(&record.to_line()).await,
+            None => Err(StoreError::Invalid("the run is already finished".into())),
+        }
+    }
+
+    /// Records an item that could not be read; the run will end as partial.
+    pub fn add_failed(&self, failed: FailedItem) {
+        lock(&self.failed).push(failed);
+    }
+
+    /// Writes every full and partial pack and their index, so a crash after this
+    /// loses nothing already stored. The item list is kept until [`RunWriter::finish`].
+    pub async fn checkpoint(&self) -> Result<(), StoreError> {
+        self.shared.flush().await
+    }
+
+    /// Ends the run: item list, packs, index, then the manifest.
+    pub async fn finish(self) -> Result<(ManifestId, Manifest), StoreError> {
+        let list = self
+            .list
+            .lock()
+            .await
+            .take()
+            .ok_or_else(|| StoreError::Invalid("the run is already finished".into()))?;
+        let (items, _) = list.finish().await?;
+        self.shared.flush().await?;
+        let (count, bytes) = *lock(&self.items);
+        let mut stats = lock(&self.shared.stats).clone();
+        stats.items = count;
+        stats.bytes = bytes;
+        let failed = std::mem::take(&mut *lock(&self.failed));
+        let manifest = Manifest {
+            version: FORMAT_VERSION,
+            run_id: self.run_id.clone(),
+            started: self.started,
+            finished: OffsetDateTime::now_utc(),
+            hostname: crate::keys::hostname(),
+            labels: self.labels.clone(),
+            outcome: if failed.is_empty() {
+                RunOutcome::Complete
+            } else {
+                RunOutcome::Partial
+            },
+            items,
+            stats,
+            failed,
+        };
+        let id = self.shared.repo.write_manifest(&manifest).await?;
+        Ok((id, manifest))
+    }
+}
+
+/// One item being written.
+pub struct ItemWriter<'a> {
+    run: &'a RunWriter,
+    info: ItemInfo,
+    pipeline: Pipeline,
+}
+
+impl ItemWriter<'_> {
+    /// Adds bytes of the item's content.
+    pub async fn write(&mut self, data: &[u8]) -> Result<(), StoreError> {
+        self.pipeline.write(data).await
+    }
+
+    /// Ends the item and adds its record to the run.
+    pub async fn finish(self) -> Result<ItemRecord, StoreError> {
+        let (chunks, size) = self.pipeline.finish().await?;
+        let hash = self.run.shared.repo.item_hash(&chunks);
+        let info = self.info;
+        let record = ItemRecord {
+            resource: info.resource,
+            kind: info.kind,
+            id: info.id,
+            path: info.path,
+            size,
+            hash,
+            modified: info.modified,
+            deleted: None,
+            meta: info.meta,
+            chunks,
+        };
+        self.run.add_record(&record).await?;
+        Ok(record)
+    }
+}
+
+impl Repository {
+    /// The content hash of an item: keyed BLAKE3 over its chunk ids in order.
+    pub fn item_hash(&self, chunks: &[ChunkId]) -> String {
+        let mut hasher = self.master().content_hasher();
+        for id in chunks {
+            hasher.update(id.as_bytes());
+        }
+        hasher.finalize().to_hex().to_string()
+    }
+
+    /// Writes a manifest; returns its id.
+    pub async fn write_manifest(&self, manifest: &Manifest) -> Result<ManifestId, StoreError> {
+        let body = serde_json::to_vec(manifest).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let (id, bytes) = self.seal_file(body, MANIFEST_AAD).await?;
+        let id = ManifestId(id);
+        self.store()
+            .write(FileKind::Manifest, &id.to_hex(), bytes)
+            .await?;
+        Ok(id)
+    }
+}

@@ -1,0 +1,8 @@
+//! Integration tests of the repository.
+
+mod backend;
+mod corruption;
+mod crash;
+mod formats;
+mod repo;
+mod support;
