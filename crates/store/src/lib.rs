@@ -18,8 +18,10 @@ pub mod error;
 pub mod id;
 pub mod index;
 pub mod keys;
+pub mod lock;
 pub mod manifest;
 pub mod pack;
+pub mod prune;
 pub mod repo;
 pub mod writer;
 

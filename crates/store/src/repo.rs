@@ -244,7 +244,8 @@ impl Repository {
             };
             match self.read_index(id).await {
                 Ok(file) => files.push((id, file)),
-                Err(e @ StoreError::Backend(_)) if !matches!(&e, StoreError::Backend(b) if b.is_not_found()) => {
+                Err(e @ StoreError::Backend(_)) if !matches!(&e, StoreError::Backend(b) if b.is_not_found()) =>
+                {
                     return Err(e);
                 }
                 Err(e) => damaged.push((id, e)),

@@ -14,6 +14,7 @@ use crate::chunker::Chunker;
 use crate::error::{StoreError, blocking};
 use crate::id::{ChunkId, ManifestId};
 use crate::index::{IndexFile, IndexedPack};
+use crate::lock::{LockGuard, LockKind};
 use crate::manifest::{FailedItem, ItemRecord, MANIFEST_AAD, Manifest, RunOutcome, RunStats};
 use crate::pack::{BlobType, PackBuilder, SealedBlob, seal_blob};
 use crate::repo::{FORMAT_VERSION, Repository};
@@ -236,6 +237,7 @@ pub struct RunWriter {
     labels: BTreeMap<String, String>,
     failed: Mutex<Vec<FailedItem>>,
     items: Mutex<(u64, u64)>,
+    lock: LockGuard,
 }
 
 impl std::fmt::Debug for RunWriter {
@@ -247,13 +249,19 @@ impl std::fmt::Debug for RunWriter {
 }
 
 impl RunWriter {
-    /// Starts a run.
-    pub fn new(
+    /// Starts a run: takes a run lock, then reloads the index, so that a prune
+    /// running meanwhile knows which chunks this run may reuse.
+    pub async fn start(
         repo: Arc<Repository>,
         run_id: impl Into<String>,
         labels: BTreeMap<String, String>,
         options: WriteOptions,
-    ) -> Self {
+    ) -> Result<Self, StoreError> {
+        let lock = LockGuard::acquire(Arc::clone(&repo), LockKind::Run).await?;
+        let damaged = repo.load_index().await?;
+        if let Some((id, e)) = damaged.first() {
+            tracing::warn!(index = %id, error = %e, "an index file cannot be read; its chunks will be stored again");
+        }
         let shared = Arc::new(Shared {
             repo,
             options,
@@ -263,7 +271,7 @@ impl RunWriter {
             stats: Mutex::new(RunStats::default()),
         });
         let list = Pipeline::new(Arc::clone(&shared), BlobType::Meta);
-        Self {
+        Ok(Self {
             shared,
             list: tokio::sync::Mutex::new(Some(list)),
             run_id: run_id.into(),
@@ -271,7 +279,8 @@ impl RunWriter {
             labels,
             failed: Mutex::new(Vec::new()),
             items: Mutex::new((0, 0)),
-        }
+            lock,
+        })
     }
 
     /// The run's id.
@@ -353,6 +362,7 @@ impl RunWriter {
             failed,
         };
         let id = self.shared.repo.write_manifest(&manifest).await?;
+        self.lock.release().await?;
         Ok((id, manifest))
     }
 }

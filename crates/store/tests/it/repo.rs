@@ -57,12 +57,14 @@ async fn identical_content_is_stored_once() {
     let repo = support::init(Arc::clone(&store)).await;
     let attachment = bytes(7, 200_000);
     // The same attachment in 50 mailboxes, and a run that repeats everything.
-    let writer = RunWriter::new(
+    let writer = RunWriter::start(
         Arc::clone(&repo),
         "run1",
         BTreeMap::new(),
         support::small_packs(),
-    );
+    )
+    .await
+    .expect("start");
     for i in 0..50 {
         writer
             .put_item(support::info(&format!("user{i}"), "att"), &attachment)
@@ -78,12 +80,14 @@ async fn identical_content_is_stored_once() {
         first.stats
     );
     let packs_before = store.list(FileKind::Pack).await.expect("list").len();
-    let writer = RunWriter::new(
+    let writer = RunWriter::start(
         Arc::clone(&repo),
         "run2",
         BTreeMap::new(),
         support::small_packs(),
-    );
+    )
+    .await
+    .expect("start");
     for i in 0..50 {
         writer
             .put_item(support::info(&format!("user{i}"), "att"), &attachment)

@@ -155,7 +155,9 @@ pub async fn run(
     name: &str,
     items: &[(String, Vec<u8>)],
 ) -> m365vault_store::ManifestId {
-    let writer = RunWriter::new(Arc::clone(repo), name, BTreeMap::new(), small_packs());
+    let writer = RunWriter::start(Arc::clone(repo), name, BTreeMap::new(), small_packs())
+        .await
+        .expect("start");
     for (id, data) in items {
         writer
             .put_item(info("user1", id), data)
