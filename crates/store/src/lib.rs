@@ -23,6 +23,8 @@ pub mod manifest;
 pub mod pack;
 pub mod prune;
 pub mod repo;
+pub mod retention;
+pub mod stats;
 pub mod writer;
 
 pub use backend::{BlobStore, FileKind, Location};

@@ -3,6 +3,7 @@
 //! condemned. A lock not refreshed for [`STALE_AFTER`] belongs to a dead process.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -79,6 +80,8 @@ pub struct LockGuard {
     repo: Arc<Repository>,
     id: LockId,
     refresher: tokio::task::JoinHandle<()>,
+    /// Unix seconds of the last successful write of the lock file.
+    refreshed: Arc<std::sync::atomic::AtomicI64>,
 }
 
 impl Repository {
@@ -153,29 +156,60 @@ impl LockGuard {
             refreshed: now,
         };
         repo.write_lock(id, &info).await?;
+        let refreshed = Arc::new(AtomicI64::new(now.unix_timestamp()));
         let refresher = {
             let repo = Arc::clone(&repo);
             let mut info = info.clone();
+            let refreshed = Arc::clone(&refreshed);
             tokio::spawn(async move {
                 loop {
                     tokio::time::sleep(REFRESH_EVERY).await;
                     info.refreshed = OffsetDateTime::now_utc();
-                    if let Err(e) = repo.write_lock(id, &info).await {
-                        tracing::warn!(error = %e, "cannot refresh the repository lock");
+                    match repo.write_lock(id, &info).await {
+                        Ok(()) => {
+                            refreshed.store(info.refreshed.unix_timestamp(), Ordering::SeqCst)
+                        }
+                        Err(e) => tracing::warn!(error = %e, "cannot refresh the repository lock"),
                     }
                 }
             })
         };
-        Ok(Self {
+        let guard = Self {
             repo,
             id,
             refresher,
-        })
+            refreshed,
+        };
+        if kind == LockKind::Prune {
+            // Two prunes may have written their locks at once: the older one goes on.
+            let rival = guard.repo.locks().await?.into_iter().find(|(other, l)| {
+                *other != id
+                    && l.kind == LockKind::Prune
+                    && l.is_live(now)
+                    && (l.created, *other) < (info.created, id)
+            });
+            if let Some((_, other)) = rival {
+                guard.release().await?;
+                return Err(StoreError::Locked {
+                    holder: other.holder(),
+                    expires: format!("at {}", other.refreshed + STALE_AFTER),
+                });
+            }
+        }
+        Ok(guard)
     }
 
     /// The lock's id.
     pub fn id(&self) -> LockId {
         self.id
+    }
+
+    /// Whether the lock file went unrefreshed long enough for others to think it stale
+    /// (less a safety margin).
+    pub fn is_stale(&self) -> bool {
+        let last = self.refreshed.load(Ordering::SeqCst);
+        OffsetDateTime::now_utc().unix_timestamp() - last
+            >= (STALE_AFTER - crate::prune::CLOCK_MARGIN).whole_seconds()
     }
 
     /// Releases the lock.

@@ -108,6 +108,11 @@ impl Repository {
         serde_json::from_slice(&json).map_err(|e| StoreError::damaged(FileKind::Pending, name, e))
     }
 
+    /// The packs a pending file condemns.
+    pub(crate) async fn pending_packs(&self, name: &str) -> Result<Vec<PackId>, StoreError> {
+        Ok(self.read_pending(name).await?.packs)
+    }
+
     /// Every chunk some manifest needs: item lists and item contents.
     pub async fn needed_chunks(&self) -> Result<HashSet<ChunkId>, StoreError> {
         let mut needed = HashSet::new();
@@ -150,6 +155,16 @@ async fn prune_locked(
 ) -> Result<PruneReport, StoreError> {
     let mut report = PruneReport::default();
     let store = repo.store();
+    // Locks first: a run whose lock is gone by now wrote its manifest before, so the
+    // manifests read below include it.
+    let now = OffsetDateTime::now_utc();
+    let run_locks: Vec<_> = repo
+        .locks()
+        .await?
+        .into_iter()
+        .map(|(_, l)| l)
+        .filter(|l| l.kind == LockKind::Run && l.is_live(now))
+        .collect();
     let index_files: Vec<IndexId> = store
         .list(FileKind::Index)
         .await?
@@ -162,8 +177,9 @@ async fn prune_locked(
             "index file {id} cannot be read ({e}); prune stops so it deletes nothing a run may need: run `m365vault repo repair-index` first"
         )));
     }
+    let indexed = repo.read_index_packs(&index_files).await?;
     let needed = repo.needed_chunks().await?;
-    let listed: HashMap<String, u64> = store
+    let mut listed: HashMap<String, u64> = store
         .list(FileKind::Pack)
         .await?
         .into_iter()
@@ -172,14 +188,6 @@ async fn prune_locked(
 
     // Phase 2: packs condemned by earlier prunes.
     let mut pending_packs: HashSet<PackId> = HashSet::new();
-    let now = OffsetDateTime::now_utc();
-    let run_locks: Vec<_> = repo
-        .locks()
-        .await?
-        .into_iter()
-        .map(|(_, l)| l)
-        .filter(|l| l.kind == LockKind::Run && l.is_live(now))
-        .collect();
     for file in store.list(FileKind::Pending).await? {
         let pending = repo.read_pending(&file.name).await?;
         let Some(armed) = pending.armed else {
@@ -223,7 +231,7 @@ async fn prune_locked(
                 continue;
             }
             report.deleted_packs += 1;
-            report.deleted_bytes += listed.get(&pack.to_hex()).copied().unwrap_or(0);
+            report.deleted_bytes += listed.remove(&pack.to_hex()).unwrap_or(0);
             if !options.dry_run {
                 store.delete(FileKind::Pack, &pack.to_hex()).await?;
             }
@@ -244,15 +252,19 @@ async fn prune_locked(
         }
     }
 
-    // Phase 1: condemn what no run needs.
+    // Phase 1: condemn what no run needs. A chunk held by several packs counts as
+    // needed only in the pack the index reads it from.
     let mut used: HashMap<PackId, (u64, u64)> = HashMap::new(); // (needed bytes, unneeded bytes)
-    for (chunk, pack, entry) in repo.index().chunks() {
-        let slot = used.entry(pack).or_default();
-        if needed.contains(&chunk) {
-            slot.0 += u64::from(entry.length);
-        } else {
-            slot.1 += u64::from(entry.length);
-            report.unneeded_chunks += 1;
+    for pack in &indexed {
+        let slot = used.entry(pack.id).or_default();
+        for entry in &pack.entries {
+            let home = repo.index().get(&entry.id).map(|(p, _)| p);
+            if needed.contains(&entry.id) && home == Some(pack.id) {
+                slot.0 += u64::from(entry.length);
+            } else {
+                slot.1 += u64::from(entry.length);
+                report.unneeded_chunks += usize::from(!needed.contains(&entry.id));
+            }
         }
     }
     let mut condemned: Vec<PackId> = Vec::new();
@@ -296,21 +308,13 @@ async fn prune_locked(
         packs: condemned.clone(),
     };
     repo.write_pending(&pending_name, &pending).await?;
-    let new_packs = repack_packs(repo, &repack, &needed, options.pack_size).await?;
     let gone: HashSet<PackId> = condemned.iter().copied().collect();
-    let mut packs: Vec<IndexedPack> = Vec::new();
-    {
-        let mut by_pack: HashMap<PackId, Vec<crate::pack::PackEntry>> = HashMap::new();
-        for (_, pack, entry) in repo.index().chunks() {
-            if !gone.contains(&pack) {
-                by_pack.entry(pack).or_default().push(entry);
-            }
-        }
-        for (id, mut entries) in by_pack {
-            entries.sort_by_key(|e| e.offset);
-            packs.push(IndexedPack { id, entries });
-        }
-    }
+    let to_repack: Vec<&IndexedPack> = indexed.iter().filter(|p| repack.contains(&p.id)).collect();
+    let new_packs = repack_packs(repo, &to_repack, &needed, options.pack_size).await?;
+    let mut packs: Vec<IndexedPack> = indexed
+        .into_iter()
+        .filter(|p| !gone.contains(&p.id))
+        .collect();
     packs.extend(new_packs);
     packs.sort_by_key(|p| p.id);
     repo.write_index(&IndexFile {
@@ -327,36 +331,28 @@ async fn prune_locked(
     Ok(report)
 }
 
-/// Copies the needed blobs of `packs`, still sealed, into new packs.
+/// Copies the needed blobs of `packs` (those the index reads from them), still
+/// sealed, into new packs.
 async fn repack_packs(
     repo: &Repository,
-    packs: &[PackId],
+    packs: &[&IndexedPack],
     needed: &HashSet<ChunkId>,
     pack_size: usize,
 ) -> Result<Vec<IndexedPack>, StoreError> {
     let mut written = Vec::new();
     let mut builder = PackBuilder::new();
-    let mut copied: HashSet<ChunkId> = HashSet::new();
     for pack in packs {
-        let bytes = repo.store().read(FileKind::Pack, &pack.to_hex()).await?;
-        let entries: Vec<_> = repo
-            .index()
-            .chunks()
-            .filter(|(_, p, _)| p == pack)
-            .map(|(_, _, e)| e)
-            .collect();
-        for e in entries {
-            if !needed.contains(&e.id) || !copied.insert(e.id) {
+        let name = pack.id.to_hex();
+        let bytes = repo.store().read(FileKind::Pack, &name).await?;
+        for e in &pack.entries {
+            let home = repo.index().get(&e.id).map(|(p, _)| p);
+            if !needed.contains(&e.id) || home != Some(pack.id) {
                 continue;
             }
             let sealed = bytes
-                .get(e.offset as usize..(e.offset + e.length) as usize)
+                .get(e.offset as usize..(e.offset as usize + e.length as usize))
                 .ok_or_else(|| {
-                    StoreError::damaged(
-                        FileKind::Pack,
-                        &pack.to_hex(),
-                        "an entry lies past its end",
-                    )
+                    StoreError::damaged(FileKind::Pack, &name, "an entry lies past its end")
                 })?;
             builder.add(SealedBlob {
                 id: e.id,

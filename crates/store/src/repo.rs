@@ -40,6 +40,21 @@ pub struct Config {
     pub compression_level: i32,
 }
 
+/// Refuses JSON files of a format version this code does not know, before their
+/// fields are checked (a newer version may add fields).
+fn check_version(json: &[u8]) -> Result<(), StoreError> {
+    #[derive(Deserialize)]
+    struct Versioned {
+        version: Option<u32>,
+    }
+    match serde_json::from_slice::<Versioned>(json) {
+        Ok(Versioned { version: Some(v) }) if v != FORMAT_VERSION => {
+            Err(StoreError::UnsupportedVersion(v))
+        }
+        _ => Ok(()),
+    }
+}
+
 /// Settings for `repo init`.
 #[derive(Debug, Clone)]
 pub struct InitOptions {
@@ -162,6 +177,7 @@ impl Repository {
         let keys = store.list(FileKind::Key).await?;
         for key in &keys {
             let bytes = store.read(FileKind::Key, &key.name).await?;
+            check_version(&bytes)?;
             let Ok(file) = KeyFile::parse(&bytes) else {
                 tracing::warn!(key = %key.name, "key file is damaged; trying the others");
                 continue;
@@ -178,11 +194,9 @@ impl Repository {
                     format!("{e}; this key belongs to another repository"),
                 )
             })?;
+            check_version(&plain)?;
             let config: Config = serde_json::from_slice(&plain)
                 .map_err(|e| StoreError::damaged(FileKind::Config, "config", e))?;
-            if config.version != FORMAT_VERSION {
-                return Err(StoreError::UnsupportedVersion(config.version));
-            }
             let key_id = key
                 .name
                 .parse()
@@ -235,22 +249,34 @@ impl Repository {
 
     /// Reloads the index from the index files; returns the ones that could not be read.
     pub async fn load_index(&self) -> Result<Vec<(IndexId, StoreError)>, StoreError> {
-        let mut files = Vec::new();
-        let mut damaged = Vec::new();
-        for info in self.store.list(FileKind::Index).await? {
-            let id: IndexId = match info.name.parse() {
-                Ok(id) => id,
-                Err(e) => return Err(StoreError::damaged(FileKind::Index, &info.name, e)),
-            };
-            match self.read_index(id).await {
-                Ok(file) => files.push((id, file)),
-                Err(e @ StoreError::Backend(_)) if !matches!(&e, StoreError::Backend(b) if b.is_not_found()) =>
-                {
-                    return Err(e);
+        // A prune may replace index files while they are read: then list again.
+        let mut attempts = 0;
+        let (files, damaged) = loop {
+            attempts += 1;
+            let mut files = Vec::new();
+            let mut damaged = Vec::new();
+            let mut vanished = false;
+            for info in self.store.list(FileKind::Index).await? {
+                let id: IndexId = info
+                    .name
+                    .parse()
+                    .map_err(|e| StoreError::damaged(FileKind::Index, &info.name, e))?;
+                match self.read_index(id).await {
+                    Ok(file) => files.push((id, file)),
+                    Err(StoreError::Backend(e)) if e.is_not_found() && attempts < 5 => {
+                        vanished = true;
+                        break;
+                    }
+                    Err(e @ (StoreError::Backend(_) | StoreError::UnsupportedVersion(_))) => {
+                        return Err(e);
+                    }
+                    Err(e) => damaged.push((id, e)),
                 }
-                Err(e) => damaged.push((id, e)),
             }
-        }
+            if !vanished {
+                break (files, damaged);
+            }
+        };
         let superseded: HashSet<IndexId> = files
             .iter()
             .flat_map(|(_, f)| f.supersedes.iter().copied())
@@ -265,6 +291,35 @@ impl Repository {
         }
         *self.index_mut() = index;
         Ok(damaged)
+    }
+
+    /// The packs of the given index files that no other of them supersedes, each with
+    /// every entry, each pack once.
+    pub async fn read_index_packs(
+        &self,
+        ids: &[IndexId],
+    ) -> Result<Vec<crate::index::IndexedPack>, StoreError> {
+        let mut files = Vec::new();
+        for id in ids {
+            files.push((*id, self.read_index(*id).await?));
+        }
+        let superseded: HashSet<IndexId> = files
+            .iter()
+            .flat_map(|(_, f)| f.supersedes.iter().copied())
+            .collect();
+        let mut seen = HashSet::new();
+        let mut out = Vec::new();
+        for (id, file) in files {
+            if superseded.contains(&id) {
+                continue;
+            }
+            for pack in file.packs {
+                if seen.insert(pack.id) {
+                    out.push(pack);
+                }
+            }
+        }
+        Ok(out)
     }
 
     /// Reads and decodes one index file.
@@ -283,11 +338,12 @@ impl Repository {
     ) -> Result<([u8; 32], Bytes), StoreError> {
         let cipher = self.cipher.clone();
         blocking(move || {
-            let compressed = zstd::bulk::compress(&body, 3).unwrap_or_default();
+            let compressed = zstd::bulk::compress(&body, 3)
+                .map_err(|e| StoreError::Invalid(format!("cannot compress a file: {e}")))?;
             let sealed = cipher.seal(&compressed, aad);
-            (content_id(&sealed), Bytes::from(sealed))
+            Ok((content_id(&sealed), Bytes::from(sealed)))
         })
-        .await
+        .await?
     }
 
     /// Reads a sealed file, checks its name is its hash, opens and decompresses it.
@@ -345,12 +401,9 @@ impl Repository {
         let body = self
             .read_file(FileKind::Manifest, &id.to_hex(), MANIFEST_AAD)
             .await?;
-        let manifest: Manifest = serde_json::from_slice(&body)
-            .map_err(|e| StoreError::damaged(FileKind::Manifest, &id.to_hex(), e))?;
-        if manifest.version != FORMAT_VERSION {
-            return Err(StoreError::UnsupportedVersion(manifest.version));
-        }
-        Ok(manifest)
+        check_version(&body)?;
+        serde_json::from_slice(&body)
+            .map_err(|e| StoreError::damaged(FileKind::Manifest, &id.to_hex(), e))
     }
 
     /// Reads one chunk, checking it against its id.
@@ -390,9 +443,14 @@ impl Repository {
 
     /// The item records of a run, read lazily.
     pub fn items<'a>(&'a self, manifest: &Manifest) -> ItemReader<'a> {
+        self.items_from(manifest.items.clone())
+    }
+
+    /// The item records stored in these item-list chunks.
+    pub fn items_from(&self, chunks: Vec<ChunkId>) -> ItemReader<'_> {
         ItemReader {
             repo: self,
-            chunks: manifest.items.clone().into_iter(),
+            chunks: chunks.into_iter(),
             pending: Vec::new().into_iter(),
             splitter: RecordSplitter::default(),
         }

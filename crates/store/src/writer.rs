@@ -257,6 +257,17 @@ impl RunWriter {
         labels: BTreeMap<String, String>,
         options: WriteOptions,
     ) -> Result<Self, StoreError> {
+        Self::start_at(repo, run_id, labels, options, OffsetDateTime::now_utc()).await
+    }
+
+    /// Like [`RunWriter::start`], with the run's start time given by the caller's clock.
+    pub async fn start_at(
+        repo: Arc<Repository>,
+        run_id: impl Into<String>,
+        labels: BTreeMap<String, String>,
+        options: WriteOptions,
+        started: OffsetDateTime,
+    ) -> Result<Self, StoreError> {
         let lock = LockGuard::acquire(Arc::clone(&repo), LockKind::Run).await?;
         let damaged = repo.load_index().await?;
         if let Some((id, e)) = damaged.first() {
@@ -275,7 +286,7 @@ impl RunWriter {
             shared,
             list: tokio::sync::Mutex::new(Some(list)),
             run_id: run_id.into(),
-            started: OffsetDateTime::now_utc(),
+            started,
             labels,
             failed: Mutex::new(Vec::new()),
             items: Mutex::new((0, 0)),
@@ -340,6 +351,12 @@ impl RunWriter {
             .ok_or_else(|| StoreError::Invalid("the run is already finished".into()))?;
         let (items, _) = list.finish().await?;
         self.shared.flush().await?;
+        self.shared.repo.settle(&items).await?;
+        if self.lock.is_stale() {
+            return Err(StoreError::Invalid(
+                "the run's lock could not be refreshed for 30 minutes, so a prune may have removed data it reuses; nothing was recorded, run it again".into(),
+            ));
+        }
         let (count, bytes) = *lock(&self.items);
         let mut stats = lock(&self.shared.stats).clone();
         stats.items = count;
@@ -403,6 +420,64 @@ impl ItemWriter<'_> {
 }
 
 impl Repository {
+    /// Makes sure every chunk a finishing run names is indexed. A prune that started
+    /// after this run may have condemned (unindexed) chunks the run reused; their packs
+    /// still exist (deletion waits for this run's lock), so they are indexed again.
+    pub(crate) async fn settle(&self, item_list: &[ChunkId]) -> Result<(), StoreError> {
+        let pending = self.store().list(FileKind::Pending).await?;
+        if pending.is_empty() {
+            return Ok(()); // nothing condemned: indexed chunks stay indexed
+        }
+        self.load_index().await?;
+        let mut missing: HashSet<ChunkId> = item_list
+            .iter()
+            .filter(|c| !self.index().contains(c))
+            .copied()
+            .collect();
+        if missing.is_empty() {
+            let mut records = self.items_from(item_list.to_vec());
+            while let Some(record) = records.next().await? {
+                let index = self.index();
+                missing.extend(record.chunks.iter().filter(|c| !index.contains(c)));
+            }
+        }
+        if missing.is_empty() {
+            return Ok(());
+        }
+        let mut restore = Vec::new();
+        for file in pending {
+            for pack in self.pending_packs(&file.name).await? {
+                if self.index().has_pack(&pack) {
+                    continue;
+                }
+                let Ok(header) = self.read_pack_header(pack).await else {
+                    continue;
+                };
+                if header.entries.iter().any(|e| missing.contains(&e.id)) {
+                    for e in &header.entries {
+                        missing.remove(&e.id);
+                    }
+                    restore.push(header);
+                }
+            }
+        }
+        if !missing.is_empty() {
+            return Err(StoreError::Invalid(format!(
+                "{} chunks this run reuses were removed meanwhile; nothing was recorded, run it again",
+                missing.len()
+            )));
+        }
+        for pack in &restore {
+            self.index_mut().add_pack(pack);
+        }
+        self.write_index(&IndexFile {
+            supersedes: Vec::new(),
+            packs: restore,
+        })
+        .await?;
+        Ok(())
+    }
+
     /// The content hash of an item: keyed BLAKE3 over its chunk ids in order.
     pub fn item_hash(&self, chunks: &[ChunkId]) -> String {
         let mut hasher = self.master().content_hasher();

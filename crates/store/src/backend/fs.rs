@@ -88,6 +88,14 @@ impl FsStore {
     }
 }
 
+/// Flushes a directory's entries to disk (no-op where directories cannot be opened).
+async fn sync_dir(dir: &Path) -> std::io::Result<()> {
+    match tokio::fs::File::open(dir).await {
+        Ok(d) => d.sync_all().await.or(Ok(())),
+        Err(_) => Ok(()),
+    }
+}
+
 #[async_trait]
 impl BlobStore for FsStore {
     fn location(&self) -> String {
@@ -129,7 +137,23 @@ impl BlobStore for FsStore {
                     .await
                     .map_err(|e| self.error(kind, "packs", e))?
                 {
-                    self.list_dir(kind, &dir.path(), &mut out).await?;
+                    // Only the 256 fan-out folders; a pack elsewhere is not one we wrote.
+                    let name = dir.file_name().to_string_lossy().into_owned();
+                    if name.len() == 2
+                        && check_name(kind, &name).is_ok()
+                        && dir.file_type().await.is_ok_and(|t| t.is_dir())
+                    {
+                        let start = out.len();
+                        self.list_dir(kind, &dir.path(), &mut out).await?;
+                        let mut i = start;
+                        while i < out.len() {
+                            if out[i].name.starts_with(&name) {
+                                i += 1
+                            } else {
+                                out.swap_remove(i);
+                            }
+                        }
+                    }
                 }
             }
             _ => {
@@ -185,7 +209,9 @@ impl BlobStore for FsStore {
             file.write_all(&data).await?;
             file.sync_all().await?;
             drop(file);
-            tokio::fs::rename(&tmp, &path).await
+            tokio::fs::rename(&tmp, &path).await?;
+            // The rename itself must reach the disk before later files that rely on it.
+            sync_dir(&dir).await
         }
         .await;
         if let Err(e) = result {

@@ -5,4 +5,5 @@ mod corruption;
 mod crash;
 mod formats;
 mod repo;
+mod retention;
 mod support;

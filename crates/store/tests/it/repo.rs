@@ -230,3 +230,16 @@ async fn several_passphrases_open_one_repository() {
         Err(StoreError::LastKey(_))
     ));
 }
+
+#[tokio::test]
+async fn a_newer_format_asks_for_an_upgrade() {
+    let store = support::memory();
+    let repo = support::init(Arc::clone(&store)).await;
+    let id = support::run(&repo, "run1", &items(1, 100)).await;
+    let mut manifest = repo.read_manifest(id).await.expect("manifest");
+    manifest.version = 2;
+    let newer = repo.write_manifest(&manifest).await.expect("write");
+    let err = repo.read_manifest(newer).await.expect_err("refused");
+    assert!(matches!(err, StoreError::UnsupportedVersion(2)), "{err:?}");
+    assert!(err.to_string().contains("upgrade m365vault"), "{err}");
+}
