@@ -27,6 +27,7 @@ mod postgres;
 mod shared;
 mod sql;
 mod sqlite;
+pub mod sync;
 pub mod types;
 
 use std::sync::Arc;

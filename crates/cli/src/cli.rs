@@ -1,5 +1,7 @@
 //! Command-line arguments.
 
+pub mod repo;
+
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -39,6 +41,9 @@ pub enum Command {
     /// The Microsoft 365 simulator.
     #[command(subcommand)]
     Sim(SimCommand),
+    /// Create, check, prune and maintain backup repositories.
+    #[command(subcommand)]
+    Repo(repo::RepoCommand),
 }
 
 /// `demo`.

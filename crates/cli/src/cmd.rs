@@ -2,6 +2,7 @@
 
 pub mod connector;
 pub mod demo;
+pub mod repo;
 pub mod setup;
 pub mod sim;
 

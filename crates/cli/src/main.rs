@@ -29,6 +29,7 @@ fn main() -> ExitCode {
         }
         Command::Setup(args) => cmd::setup::run(&cli, args),
         Command::Sim(SimCommand::Serve(args)) => cmd::sim::serve(args),
+        Command::Repo(command) => cmd::repo::run(&cli, command),
     };
     match result {
         Ok(code) => code,

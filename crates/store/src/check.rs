@@ -87,7 +87,7 @@ const MAX_LISTED: usize = 50;
 
 fn describe(record: &ItemRecord, run: &str) -> String {
     format!(
-        "{}/{} ({}) in run {run}",
+        "{}:{} ({}) in run {run}",
         record.resource, record.path, record.id
     )
 }

@@ -12,6 +12,7 @@ mod items;
 mod open;
 mod runs;
 mod state;
+mod sync;
 
 /// For each case, a `sqlite_<case>` and a `postgres_<case>` test running it on a fresh
 /// catalog. Cases are `async fn(Arc<dyn Catalog>, String /* location */)`.
@@ -56,4 +57,5 @@ conformance!(
     items::concurrent_writers_all_succeed,
     items::bulk_insert_rate,
     open::reopen_is_idempotent,
+    sync::rebuild_copies_runs_items_and_deletions,
 );

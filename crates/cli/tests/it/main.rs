@@ -3,6 +3,7 @@
 mod add;
 mod check;
 mod common;
+mod repo;
 mod secrets;
 mod setup;
 mod sim_serve;
