@@ -9,6 +9,7 @@ pub mod fs;
 pub mod location;
 pub mod memory;
 pub mod object;
+pub mod object_lock;
 
 use std::fmt;
 
@@ -129,6 +130,16 @@ pub enum BackendError {
         /// What failed.
         detail: String,
     },
+    /// The file is under S3 Object Lock and cannot be deleted yet.
+    #[error("{kind} file {name} is under object lock until {until}; it can be deleted after that")]
+    Locked {
+        /// Kind of file.
+        kind: FileKind,
+        /// Its name.
+        name: String,
+        /// When the retention ends (RFC 3339).
+        until: String,
+    },
     /// The backend failed and retrying will not help.
     #[error("storage at {location} failed: {detail}")]
     Permanent {
@@ -143,6 +154,11 @@ impl BackendError {
     /// Whether retrying the same operation may succeed.
     pub fn is_retryable(&self) -> bool {
         matches!(self, BackendError::Transient { .. })
+    }
+
+    /// Whether the file is locked against deletion.
+    pub fn is_locked(&self) -> bool {
+        matches!(self, BackendError::Locked { .. })
     }
 
     /// Whether the file was missing.

@@ -72,6 +72,8 @@ pub struct PruneReport {
     pub deferred_packs: usize,
     /// Chunks no run needs.
     pub unneeded_chunks: usize,
+    /// Condemned packs kept because S3 Object Lock retains them; deleted by a later prune.
+    pub locked_packs: usize,
 }
 
 /// A pending file: packs condemned by a prune.
@@ -212,6 +214,7 @@ async fn prune_locked(
             continue;
         }
         let mut restore = Vec::new();
+        let mut locked = Vec::new();
         for pack in &pending.packs {
             if repo.index().has_pack(pack) || !listed.contains_key(&pack.to_hex()) {
                 continue; // indexed again, or already gone
@@ -230,12 +233,22 @@ async fn prune_locked(
                 }
                 continue;
             }
+            if !options.dry_run {
+                match store.delete(FileKind::Pack, &pack.to_hex()).await {
+                    Ok(()) => {}
+                    Err(e) if e.is_locked() => {
+                        // Object Lock: it stays condemned until its retention ends.
+                        locked.push(*pack);
+                        continue;
+                    }
+                    Err(e) => return Err(e.into()),
+                }
+            }
             report.deleted_packs += 1;
             report.deleted_bytes += listed.remove(&pack.to_hex()).unwrap_or(0);
-            if !options.dry_run {
-                store.delete(FileKind::Pack, &pack.to_hex()).await?;
-            }
         }
+        report.locked_packs += locked.len();
+        pending_packs.extend(locked.iter().copied());
         report.restored_packs += restore.len();
         if !options.dry_run {
             if !restore.is_empty() {
@@ -248,7 +261,18 @@ async fn prune_locked(
                 })
                 .await?;
             }
-            store.delete(FileKind::Pending, &file.name).await?;
+            if locked.is_empty() {
+                store.delete(FileKind::Pending, &file.name).await?;
+            } else {
+                repo.write_pending(
+                    &file.name,
+                    &Pending {
+                        packs: locked,
+                        ..pending
+                    },
+                )
+                .await?;
+            }
         }
     }
 
@@ -323,7 +347,11 @@ async fn prune_locked(
     })
     .await?;
     for id in &index_files {
-        store.delete(FileKind::Index, &id.to_hex()).await?;
+        match store.delete(FileKind::Index, &id.to_hex()).await {
+            // Superseded, so ignored by readers; a later prune deletes it once unlocked.
+            Err(e) if e.is_locked() => {}
+            other => other?,
+        }
     }
     pending.armed = Some(OffsetDateTime::now_utc());
     repo.write_pending(&pending_name, &pending).await?;

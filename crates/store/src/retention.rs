@@ -325,11 +325,28 @@ pub async fn plan(
 }
 
 /// Removes the manifests of the runs the plan forgets. Their chunks stay until `prune`.
-pub async fn forget(repo: &Repository, plan: &ForgetPlan) -> Result<usize, StoreError> {
-    for run in &plan.forget {
-        repo.store()
+/// A manifest under S3 Object Lock cannot go yet: its run moves to `keep` with the
+/// reason `object-lock until …`.
+pub async fn forget(repo: &Repository, plan: &mut ForgetPlan) -> Result<usize, StoreError> {
+    let mut removed = Vec::new();
+    for mut run in std::mem::take(&mut plan.forget) {
+        match repo
+            .store()
             .delete(FileKind::Manifest, &run.manifest.to_hex())
-            .await?;
+            .await
+        {
+            Ok(()) => removed.push(run),
+            Err(crate::backend::BackendError::Locked { until, .. }) => {
+                run.reasons.insert(format!("object-lock until {until}"));
+                plan.keep.push(run);
+            }
+            Err(e) => {
+                plan.forget = removed;
+                return Err(e.into());
+            }
+        }
     }
+    plan.keep.sort_by_key(|r| std::cmp::Reverse(r.started));
+    plan.forget = removed;
     Ok(plan.forget.len())
 }

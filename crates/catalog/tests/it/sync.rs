@@ -146,10 +146,10 @@ pub async fn rebuild_copies_runs_items_and_deletions(catalog: Arc<dyn Catalog>, 
         keep_last: Some(1),
         ..RetentionPolicy::default()
     };
-    let p = plan(&repo, &policy, &[], first + time::Duration::days(2))
+    let mut p = plan(&repo, &policy, &[], first + time::Duration::days(2))
         .await
         .unwrap();
-    forget(&repo, &p).await.unwrap();
+    forget(&repo, &mut p).await.unwrap();
     assert_eq!(forget_runs(catalog.as_ref(), &p).await.unwrap(), 1);
     assert_eq!(catalog.count_item_versions(&repo_id).await.unwrap(), 1);
     let again = rebuild(catalog.as_ref(), &repo, "memory").await.unwrap();

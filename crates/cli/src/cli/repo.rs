@@ -30,6 +30,19 @@ pub struct RepoArgs {
     /// Read the S3 secret access key from FILE.
     #[arg(long, value_name = "FILE")]
     pub s3_secret_access_key_file: Option<PathBuf>,
+    /// Set S3 Object Lock on every object written: governance or compliance (the bucket
+    /// must have Object Lock enabled). Prune and forget never delete what is still locked.
+    #[arg(
+        long,
+        env = "M365VAULT_S3_OBJECT_LOCK_MODE",
+        value_name = "MODE",
+        requires = "s3_object_lock_days"
+    )]
+    pub s3_object_lock_mode: Option<String>,
+    /// Days each object stays locked after it is written.
+    #[arg(long, env = "M365VAULT_S3_OBJECT_LOCK_DAYS", value_name = "DAYS", requires = "s3_object_lock_mode",
+          value_parser = clap::value_parser!(u32).range(1..=36500))]
+    pub s3_object_lock_days: Option<u32>,
     /// Azure storage account name.
     #[arg(long, env = "AZURE_STORAGE_ACCOUNT", value_name = "NAME")]
     pub azure_account: Option<String>,

@@ -64,8 +64,17 @@ fn read_secret(path: &Path, what: &str) -> Result<String> {
 pub fn location(args: &RepoArgs) -> Result<Location> {
     let text = args.location.as_deref().unwrap_or_default();
     let mut location = Location::parse(text)?;
+    if args.s3_object_lock_mode.is_some() && !matches!(location, Location::S3(_)) {
+        bail!("--s3-object-lock-mode applies to s3:// repositories only; {location} cannot be locked this way");
+    }
     match &mut location {
-        Location::Local(_) => {}
+        Location::Local(_) => {
+            if args.s3_object_lock_mode.is_some() {
+                bail!(
+                    "--s3-object-lock-mode applies to s3:// repositories only; a folder cannot be locked"
+                );
+            }
+        }
         Location::S3(o) => {
             o.endpoint = args.s3_endpoint.clone();
             o.region = args

@@ -39,6 +39,8 @@ pub struct S3Options {
     pub secret_access_key: Option<SecretString>,
     /// A session token, for temporary credentials.
     pub session_token: Option<SecretString>,
+    /// Object Lock retention to set on every object written (the bucket must have Object Lock enabled).
+    pub object_lock: Option<super::object_lock::ObjectLock>,
 }
 
 /// How to reach an Azure Blob container. Unset fields fall back to `AZURE_STORAGE_*` variables.

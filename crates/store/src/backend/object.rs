@@ -7,6 +7,7 @@ use opendal::{ErrorKind, Operator};
 use secrecy::ExposeSecret;
 
 use super::location::{AzblobOptions, LocationError, S3Options};
+use super::object_lock::LockingClient;
 use super::{BackendError, BlobStore, FileInfo, FileKind, check_name};
 
 /// A repository in an S3 bucket or an Azure Blob container.
@@ -14,6 +15,8 @@ use super::{BackendError, BlobStore, FileInfo, FileKind, check_name};
 pub struct ObjectStore {
     op: Operator,
     location: String,
+    /// Writes and deletes under S3 Object Lock.
+    lock: Option<std::sync::Arc<LockingClient>>,
 }
 
 impl ObjectStore {
@@ -41,7 +44,44 @@ impl ObjectStore {
             location: location.clone(),
             detail: e.to_string(),
         })?;
-        Ok(Self { op, location })
+        let lock = match o.object_lock {
+            None => None,
+            Some(lock) => Some(std::sync::Arc::new(Self::locking_client(
+                o, lock, &location,
+            )?)),
+        };
+        Ok(Self { op, location, lock })
+    }
+
+    fn locking_client(
+        o: &S3Options,
+        lock: super::object_lock::ObjectLock,
+        location: &str,
+    ) -> Result<LockingClient, LocationError> {
+        let setup = |detail: String| LocationError::Setup {
+            location: location.to_owned(),
+            detail,
+        };
+        let (Some(id), Some(secret)) = (&o.access_key_id, &o.secret_access_key) else {
+            return Err(setup("Object Lock needs explicit credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY".into()));
+        };
+        let region = o.region.clone().unwrap_or_else(|| "us-east-1".into());
+        let endpoint = o
+            .endpoint
+            .clone()
+            .unwrap_or_else(|| format!("https://s3.{region}.amazonaws.com"));
+        LockingClient::new(
+            &endpoint,
+            &o.bucket,
+            &o.prefix,
+            &region,
+            id,
+            secret.clone(),
+            o.session_token.clone(),
+            lock,
+            location.to_owned(),
+        )
+        .map_err(setup)
     }
 
     /// An Azure Blob container.
@@ -73,7 +113,11 @@ impl ObjectStore {
             location: location.clone(),
             detail: e.to_string(),
         })?;
-        Ok(Self { op, location })
+        Ok(Self {
+            op,
+            location,
+            lock: None,
+        })
     }
 
     fn error(&self, kind: FileKind, name: &str, e: opendal::Error) -> BackendError {
@@ -181,6 +225,14 @@ impl BlobStore for ObjectStore {
 
     async fn write(&self, kind: FileKind, name: &str, data: Bytes) -> Result<(), BackendError> {
         let path = Self::path(kind, name)?;
+        // Locks and pending files are working state, rewritten and deleted as work goes on.
+        if let Some(lock) = self
+            .lock
+            .as_ref()
+            .filter(|_| !matches!(kind, FileKind::Lock | FileKind::Pending))
+        {
+            return lock.put(&path, data).await;
+        }
         self.op
             .write(&path, data)
             .await
@@ -190,6 +242,19 @@ impl BlobStore for ObjectStore {
 
     async fn delete(&self, kind: FileKind, name: &str) -> Result<(), BackendError> {
         let path = Self::path(kind, name)?;
+        if let Some(lock) = &self.lock
+            && let Some(until) = lock.retained_until(&path).await?
+            && until > time::OffsetDateTime::now_utc()
+        {
+            let until = until
+                .format(&time::format_description::well_known::Rfc3339)
+                .unwrap_or_default();
+            return Err(BackendError::Locked {
+                kind,
+                name: name.to_owned(),
+                until,
+            });
+        }
         match self.op.delete(&path).await {
             Ok(()) => Ok(()),
             Err(e) if e.kind() == ErrorKind::NotFound => Ok(()),

@@ -149,6 +149,7 @@ async fn s3_with_wrong_credentials_is_denied() {
         access_key_id: Some("test-access".into()),
         secret_access_key: Some(support::pass("not-the-secret")),
         session_token: None,
+        object_lock: None,
     };
     let store = m365vault_store::Location::S3(options).open().expect("open");
     let err = store.list(FileKind::Key).await.expect_err("refused");

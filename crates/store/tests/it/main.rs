@@ -4,6 +4,7 @@ mod backend;
 mod corruption;
 mod crash;
 mod formats;
+mod locking_s3;
 mod repo;
 mod retention;
 mod support;

@@ -243,11 +243,11 @@ async fn forget_then_prune_frees_space_and_keeps_what_is_kept() {
         keep_last: Some(1),
         ..Default::default()
     };
-    let p = plan(&repo, &policy, &[], OffsetDateTime::now_utc())
+    let mut p = plan(&repo, &policy, &[], OffsetDateTime::now_utc())
         .await
         .expect("plan");
     assert_eq!(p.forget.len(), 3);
-    assert_eq!(forget(&repo, &p).await.expect("forget"), 3);
+    assert_eq!(forget(&repo, &mut p).await.expect("forget"), 3);
     let first = prune(&repo, &PruneOptions::default()).await.expect("prune");
     assert!(
         first.condemned_packs > 0 && first.deleted_packs == 0,
@@ -351,6 +351,126 @@ async fn prune_while_a_run_writes_loses_nothing() {
     assert_eq!(back["shared"], shared);
     let report = check(
         &reopened,
+        CheckOptions {
+            read_data_percent: Some(100),
+        },
+    )
+    .await
+    .expect("check");
+    assert!(report.is_ok(), "{report:#?}");
+}
+
+#[tokio::test]
+async fn object_lock_keeps_what_is_locked() {
+    use m365vault_store::backend::object_lock::{LockMode, ObjectLock};
+    let s3 = support::s3_with(Some(ObjectLock {
+        mode: LockMode::Compliance,
+        days: 30,
+    }))
+    .await;
+    let repo = support::init(Arc::clone(&s3.store)).await;
+    let old = support::run(&repo, "old", &[("a".into(), bytes(1, 20_000))]).await;
+    support::run(&repo, "new", &[("b".into(), bytes(2, 20_000))]).await;
+    // Forget cannot remove the locked manifest: the run is kept, and says why.
+    let mut p = plan(
+        &repo,
+        &RetentionPolicy {
+            keep_last: Some(1),
+            ..Default::default()
+        },
+        &[],
+        OffsetDateTime::now_utc(),
+    )
+    .await
+    .expect("plan");
+    assert_eq!(p.forget.len(), 1);
+    assert_eq!(forget(&repo, &mut p).await.expect("forget"), 0);
+    assert!(
+        p.keep
+            .iter()
+            .any(|r| r.reasons.iter().any(|w| w.starts_with("object-lock until"))),
+        "{p:?}"
+    );
+    assert!(repo.list_manifests().await.expect("list").contains(&old));
+    // Prune condemns nothing needed and deletes nothing locked; the repository stays sound.
+    s3.store
+        .delete(m365vault_store::FileKind::Manifest, &old.to_hex())
+        .await
+        .expect_err("locked");
+    for _ in 0..2 {
+        let r = prune(&repo, &PruneOptions::default()).await.expect("prune");
+        assert_eq!(r.deleted_packs, 0, "{r:?}");
+    }
+    let report = check(
+        &repo,
+        CheckOptions {
+            read_data_percent: Some(100),
+        },
+    )
+    .await
+    .expect("check");
+    assert!(report.is_ok(), "{report:#?}");
+}
+
+#[tokio::test]
+async fn prune_never_deletes_locked_packs() {
+    use m365vault_store::backend::object_lock::{LockMode, ObjectLock};
+    let s3 = support::s3_with(Some(ObjectLock {
+        mode: LockMode::Governance,
+        days: 1,
+    }))
+    .await;
+    let repo = support::init(Arc::clone(&s3.store)).await;
+    support::run(&repo, "kept", &[("a".into(), bytes(1, 20_000))]).await;
+    // A run that died after storing data: its packs are indexed, but no manifest needs them.
+    let dead = RunWriter::start(
+        Arc::clone(&repo),
+        "dead",
+        BTreeMap::new(),
+        support::small_packs(),
+    )
+    .await
+    .expect("start");
+    dead.put_item(support::info("user1", "lost"), &bytes(9, 50_000))
+        .await
+        .expect("put");
+    dead.checkpoint().await.expect("checkpoint");
+    drop(dead);
+    repo.unlock(true).await.expect("unlock");
+    let packs_before = s3
+        .store
+        .list(m365vault_store::FileKind::Pack)
+        .await
+        .expect("list")
+        .len();
+
+    let first = prune(&repo, &PruneOptions::default()).await.expect("prune");
+    assert!(first.condemned_packs > 0, "{first:?}");
+    let second = prune(&repo, &PruneOptions::default()).await.expect("prune");
+    assert_eq!(
+        (second.deleted_packs, second.locked_packs),
+        (0, first.condemned_packs),
+        "{second:?}"
+    );
+    assert_eq!(
+        s3.store
+            .list(m365vault_store::FileKind::Pack)
+            .await
+            .expect("list")
+            .len(),
+        packs_before
+    );
+    // They stay condemned, for a prune after the retention ends.
+    assert_eq!(
+        s3.store
+            .list(m365vault_store::FileKind::Pending)
+            .await
+            .expect("list")
+            .len(),
+        1
+    );
+    let report = check(
+        &repo,
         CheckOptions {
             read_data_percent: Some(100),
         },

@@ -61,6 +61,12 @@ pub struct S3 {
 
 /// Starts s3s-fs and returns a store on bucket `repo`, prefix `backups`.
 pub async fn s3() -> S3 {
+    s3_with(None).await
+}
+
+/// Like [`s3`], with Object Lock: the server keeps each object's retention and
+/// refuses to delete it before then, as a bucket with Object Lock does.
+pub async fn s3_with(lock: Option<m365vault_store::backend::object_lock::ObjectLock>) -> S3 {
     use hyper_util::rt::{TokioExecutor, TokioIo};
     use hyper_util::server::conn::auto::Builder as ConnBuilder;
     use s3s::auth::SimpleAuth;
@@ -68,7 +74,8 @@ pub async fn s3() -> S3 {
 
     let dir = tempfile::tempdir().expect("temp dir");
     std::fs::create_dir_all(dir.path().join("repo")).expect("bucket dir");
-    let fs = s3s_fs::FileSystem::new(dir.path()).expect("s3s-fs");
+    let fs =
+        crate::locking_s3::LockingFs::new(s3s_fs::FileSystem::new(dir.path()).expect("s3s-fs"));
     let mut builder = S3ServiceBuilder::new(fs);
     builder.set_auth(SimpleAuth::from_single("test-access", "test-secret"));
     let service = builder.build();
@@ -97,6 +104,7 @@ pub async fn s3() -> S3 {
         access_key_id: Some("test-access".into()),
         secret_access_key: Some(pass("test-secret")),
         session_token: None,
+        object_lock: lock,
     };
     let store = Location::S3(options).open().expect("s3 store");
     S3 {

@@ -38,9 +38,9 @@ pub async fn run(cli: &Cli, args: &RepoForgetArgs) -> Result<ExitCode> {
             item: h.item_id,
         })
         .collect();
-    let plan = plan(&repo, &policy, &holds, OffsetDateTime::now_utc()).await?;
+    let mut plan = plan(&repo, &policy, &holds, OffsetDateTime::now_utc()).await?;
     if !args.dry_run {
-        forget(&repo, &plan).await?;
+        forget(&repo, &mut plan).await?;
         catalog::sync::forget_runs(catalog.as_ref(), &plan).await?;
     }
     if cli.json {
