@@ -125,34 +125,30 @@ impl Shared {
             .await?;
         let packed = IndexedPack { id, entries };
         self.repo.index_mut().add_pack(&packed);
+        self.unindexed.lock().await.push(packed);
+        self.write_index(self.options.index_every).await
+    }
+
+    /// Writes an index file for the packs not yet in one, when there are at least `min` (and one).
+    async fn write_index(&self, min: usize) -> Result<(), StoreError> {
         let mut unindexed = self.unindexed.lock().await;
-        unindexed.push(packed);
-        if unindexed.len() >= self.options.index_every {
-            let packs = std::mem::take(&mut *unindexed);
-            self.repo
-                .write_index(&IndexFile {
-                    supersedes: Vec::new(),
-                    packs,
-                })
-                .await?;
+        if unindexed.is_empty() || unindexed.len() < min {
+            return Ok(());
         }
+        let packs = std::mem::take(&mut *unindexed);
+        self.repo
+            .write_index(&IndexFile {
+                supersedes: Vec::new(),
+                packs,
+            })
+            .await?;
         Ok(())
     }
 
     async fn flush(&self) -> Result<(), StoreError> {
         let pack = std::mem::take(&mut *lock(&self.packer));
         self.write_pack(pack).await?;
-        let mut unindexed = self.unindexed.lock().await;
-        if !unindexed.is_empty() {
-            let packs = std::mem::take(&mut *unindexed);
-            self.repo
-                .write_index(&IndexFile {
-                    supersedes: Vec::new(),
-                    packs,
-                })
-                .await?;
-        }
-        Ok(())
+        self.write_index(1).await
     }
 }
 

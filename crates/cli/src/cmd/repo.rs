@@ -65,7 +65,9 @@ pub fn location(args: &RepoArgs) -> Result<Location> {
     let text = args.location.as_deref().unwrap_or_default();
     let mut location = Location::parse(text)?;
     if args.s3_object_lock_mode.is_some() && !matches!(location, Location::S3(_)) {
-        bail!("--s3-object-lock-mode applies to s3:// repositories only; {location} cannot be locked this way");
+        bail!(
+            "--s3-object-lock-mode applies to s3:// repositories only; {location} cannot be locked this way"
+        );
     }
     match &mut location {
         Location::Local(_) => {
