@@ -38,6 +38,7 @@ pub fn store(flag: Option<&Path>) -> Result<ConnectorStore> {
 /// A Tokio runtime for the network parts of a command.
 pub fn runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
+        .max_blocking_threads(store::blocking_threads())
         .enable_all()
         .build()
         .context("cannot start the async runtime")

@@ -57,6 +57,8 @@ pub struct Chunker {
     gear: Cow<'static, [u64]>,
     gear_ls: Cow<'static, [u64]>,
     buf: Vec<u8>,
+    /// Where the bytes not yet emitted start in `buf`.
+    start: usize,
 }
 
 impl Chunker {
@@ -70,6 +72,7 @@ impl Chunker {
             gear,
             gear_ls,
             buf: Vec::new(),
+            start: 0,
         }
     }
 
@@ -92,31 +95,40 @@ impl Chunker {
     }
 
     /// Adds bytes; calls `emit` for every chunk that is now complete.
-    pub fn push(&mut self, mut data: &[u8], mut emit: impl FnMut(Vec<u8>)) {
+    pub fn push(&mut self, data: &[u8], mut emit: impl FnMut(Vec<u8>)) {
         let max = self.params.max_size as usize;
+        let mut data = data;
         while !data.is_empty() {
-            let take = (max - self.buf.len().min(max)).max(1).min(data.len());
+            // Never hold more than `max` bytes past `start`: cut as soon as there are.
+            let room = max - (self.buf.len() - self.start).min(max);
+            let take = room.max(1).min(data.len());
             self.buf.extend_from_slice(&data[..take]);
             data = &data[take..];
-            while self.buf.len() >= max {
-                let len = self.cut(&self.buf);
-                let rest = self.buf.split_off(len);
-                emit(std::mem::replace(&mut self.buf, rest));
+            while self.buf.len() - self.start >= max {
+                let len = self.cut(&self.buf[self.start..]);
+                emit(self.buf[self.start..self.start + len].to_vec());
+                self.start += len;
+            }
+            // Move the tail to the front once it is shorter than what was consumed,
+            // so every byte is moved at most about once.
+            if self.start > 0 && self.buf.len() - self.start <= self.start {
+                self.buf.drain(..self.start);
+                self.start = 0;
             }
         }
     }
 
     /// Ends the stream; calls `emit` for the remaining chunks.
     pub fn finish(mut self, mut emit: impl FnMut(Vec<u8>)) {
-        while !self.buf.is_empty() {
-            let len = self.cut(&self.buf);
-            let rest = self.buf.split_off(len);
-            emit(std::mem::replace(&mut self.buf, rest));
+        while self.start < self.buf.len() {
+            let len = self.cut(&self.buf[self.start..]);
+            emit(self.buf[self.start..self.start + len].to_vec());
+            self.start += len;
         }
     }
 
     /// Bytes waiting for the next cut.
     pub fn buffered(&self) -> usize {
-        self.buf.len()
+        self.buf.len() - self.start
     }
 }

@@ -185,6 +185,15 @@ impl PackBuilder {
         Self::default()
     }
 
+    /// Appends a sealed blob. The first one reserves `expected` bytes, so a pack of the
+    /// target size is built without growing (and copying) its buffer.
+    pub fn add_expecting(&mut self, blob: SealedBlob, expected: usize) {
+        if self.data.capacity() == 0 {
+            self.data.reserve(expected.max(blob.sealed.len()));
+        }
+        self.add(blob);
+    }
+
     /// Appends a sealed blob.
     pub fn add(&mut self, blob: SealedBlob) {
         self.entries.push(PackEntry {

@@ -66,8 +66,17 @@ struct Shared {
     options: WriteOptions,
     packer: Mutex<PackBuilder>,
     reserved: Mutex<HashSet<ChunkId>>,
+    /// Chunks being hashed, compressed and sealed at once, over the whole run: so memory
+    /// does not grow with the number of items written concurrently.
+    sealing: Arc<tokio::sync::Semaphore>,
     unindexed: tokio::sync::Mutex<Vec<IndexedPack>>,
     stats: Mutex<RunStats>,
+}
+
+/// The largest sealed blob for a chunk limit: the chunk, zstd's worst case, and the seal.
+fn max_blob(max_chunk: u32) -> usize {
+    let max = max_chunk as usize;
+    max + max / 128 + 1024 + crate::crypto::OVERHEAD
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -76,9 +85,13 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl Shared {
     /// Hashes a chunk and, when it is new, compresses and seals it (on the blocking pool).
-    fn seal(self: &Arc<Self>, kind: BlobType, data: Vec<u8>) -> Sealing {
+    async fn seal(self: &Arc<Self>, kind: BlobType, data: Vec<u8>) -> Result<Sealing, StoreError> {
         let shared = Arc::clone(self);
-        tokio::task::spawn_blocking(move || {
+        // Released when the work is done (not when the blob is packed), so that no
+        // item waits on another item's progress.
+        let permit = Arc::clone(&self.sealing).acquire_owned().await.map_err(|e| StoreError::Task(e.to_string()))?;
+        Ok(tokio::task::spawn_blocking(move || {
+            let _permit = permit;
             let id = shared.repo.master().chunk_id(&data);
             let known = shared.repo.index().contains(&id) || !lock(&shared.reserved).insert(id);
             if known {
@@ -92,7 +105,7 @@ impl Shared {
                 shared.repo.config().compression_level,
             );
             (id, data.len(), Some(blob))
-        })
+        }))
     }
 
     async fn add(&self, blob: SealedBlob) -> Result<(), StoreError> {
@@ -104,7 +117,9 @@ impl Shared {
         }
         let full = {
             let mut packer = lock(&self.packer);
-            packer.add(blob);
+            // Room for a full pack, one more blob of the largest size, and the header.
+            let max_blob = max_blob(self.repo.config().chunker.max_size);
+            packer.add_expecting(blob, self.options.pack_size + max_blob);
             (packer.len() >= self.options.pack_size).then(|| std::mem::take(&mut *packer))
         };
         match full {
@@ -190,7 +205,8 @@ impl Pipeline {
         while self.sealing.len() >= self.shared.options.parallelism.max(1) {
             self.complete_one().await?;
         }
-        self.sealing.push_back(self.shared.seal(self.kind, chunk));
+        let task = self.shared.seal(self.kind, chunk).await?;
+        self.sealing.push_back(task);
         Ok(())
     }
 
@@ -269,11 +285,13 @@ impl RunWriter {
         if let Some((id, e)) = damaged.first() {
             tracing::warn!(index = %id, error = %e, "an index file cannot be read; its chunks will be stored again");
         }
+        let sealers = options.parallelism.max(1) * 2;
         let shared = Arc::new(Shared {
             repo,
             options,
             packer: Mutex::new(PackBuilder::new()),
             reserved: Mutex::new(HashSet::new()),
+            sealing: Arc::new(tokio::sync::Semaphore::new(sealers)),
             unindexed: tokio::sync::Mutex::new(Vec::new()),
             stats: Mutex::new(RunStats::default()),
         });
