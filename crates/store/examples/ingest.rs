@@ -203,7 +203,9 @@ fn main() -> anyhow::Result<()> {
     let mut runtime = tokio::runtime::Builder::new_multi_thread();
     runtime.enable_all();
     {
-        let n = args.blocking_threads.unwrap_or_else(m365vault_store::blocking_threads);
+        let n = args
+            .blocking_threads
+            .unwrap_or_else(m365vault_store::blocking_threads);
         runtime.max_blocking_threads(n);
     }
     runtime.build()?.block_on(ingest(args))

@@ -41,5 +41,8 @@ pub use writer::{ItemInfo, RunWriter, WriteOptions};
 /// every extra thread lets the allocator keep more freed multi-MiB buffers (measured:
 /// peak RSS 230 MB with tokio's default of 512 threads, 150 MB with 8; README, Performance).
 pub fn blocking_threads() -> usize {
-    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2) * 4
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2)
+        * 4
 }

@@ -89,7 +89,10 @@ impl Shared {
         let shared = Arc::clone(self);
         // Released when the work is done (not when the blob is packed), so that no
         // item waits on another item's progress.
-        let permit = Arc::clone(&self.sealing).acquire_owned().await.map_err(|e| StoreError::Task(e.to_string()))?;
+        let permit = Arc::clone(&self.sealing)
+            .acquire_owned()
+            .await
+            .map_err(|e| StoreError::Task(e.to_string()))?;
         Ok(tokio::task::spawn_blocking(move || {
             let _permit = permit;
             let id = shared.repo.master().chunk_id(&data);
