@@ -41,6 +41,10 @@ pub struct LockInfo {
     pub hostname: String,
     /// The process.
     pub pid: u32,
+    /// This boot of this machine (machine id and boot id), so that a pid is only
+    /// checked where it means the same process (not across containers or reboots).
+    #[serde(default)]
+    pub machine: String,
     /// When it was taken: everything the holder read from the index was read after this.
     #[serde(with = "time::serde::rfc3339")]
     pub created: OffsetDateTime,
@@ -56,10 +60,11 @@ impl LockInfo {
         if now - self.refreshed >= STALE_AFTER {
             return false;
         }
-        let here = crate::keys::hostname();
-        let proc = std::path::Path::new("/proc");
-        if !here.is_empty() && self.hostname == here && proc.join("self").exists() {
-            return proc.join(self.pid.to_string()).exists();
+        let here = machine();
+        if !here.is_empty() && self.machine == here {
+            return std::path::Path::new("/proc")
+                .join(self.pid.to_string())
+                .exists();
         }
         true
     }
@@ -71,6 +76,24 @@ impl LockInfo {
             self.kind, self.hostname, self.pid, self.created
         )
         .to_lowercase()
+    }
+}
+
+/// This machine's identity for the current boot, or empty where it cannot be told.
+fn machine() -> String {
+    let read = |p: &str| {
+        std::fs::read_to_string(p)
+            .map(|s| s.trim().to_owned())
+            .unwrap_or_default()
+    };
+    let (id, boot) = (
+        read("/etc/machine-id"),
+        read("/proc/sys/kernel/random/boot_id"),
+    );
+    if id.is_empty() || boot.is_empty() {
+        String::new()
+    } else {
+        format!("{id}/{boot}")
     }
 }
 
@@ -152,6 +175,7 @@ impl LockGuard {
             kind,
             hostname: crate::keys::hostname(),
             pid: std::process::id(),
+            machine: machine(),
             created: now,
             refreshed: now,
         };

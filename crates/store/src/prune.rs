@@ -180,7 +180,16 @@ async fn prune_locked(
         )));
     }
     let indexed = repo.read_index_packs(&index_files).await?;
-    let needed = repo.needed_chunks().await?;
+    let needed = match repo.needed_chunks().await {
+        // A run settled before an earlier prune condemned a pack it reuses (a narrow race):
+        // index the unindexed packs again, then read the manifests once more.
+        Err(StoreError::MissingChunk(chunk)) => {
+            tracing::warn!(%chunk, "a run needs a chunk that is not indexed; indexing unindexed packs again");
+            repo.repair_index().await?;
+            repo.needed_chunks().await?
+        }
+        other => other?,
+    };
     let mut listed: HashMap<String, u64> = store
         .list(FileKind::Pack)
         .await?

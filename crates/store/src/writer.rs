@@ -71,6 +71,9 @@ struct Shared {
     sealing: Arc<tokio::sync::Semaphore>,
     unindexed: tokio::sync::Mutex<Vec<IndexedPack>>,
     stats: Mutex<RunStats>,
+    /// Chunks of items abandoned mid-stream, still being packed: every reserved chunk
+    /// must reach a pack, since other items may already name it.
+    orphans: Mutex<Vec<JoinHandle<Result<(), StoreError>>>>,
 }
 
 /// The largest sealed blob for a chunk limit: the chunk, zstd's worst case, and the seal.
@@ -180,6 +183,31 @@ struct Pipeline {
     size: u64,
 }
 
+impl Drop for Pipeline {
+    /// An item abandoned before `finish` (a failed download, a cancelled task): its chunks
+    /// still being sealed are packed anyway, because the run reserved them.
+    fn drop(&mut self) {
+        let tasks = std::mem::take(&mut self.sealing);
+        if tasks.is_empty() {
+            return;
+        }
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return; // no runtime: the run cannot finish either
+        };
+        let shared = Arc::clone(&self.shared);
+        let packing = runtime.spawn(async move {
+            for task in tasks {
+                let (_, _, blob) = task.await.map_err(|e| StoreError::Task(e.to_string()))?;
+                if let Some(blob) = blob {
+                    shared.add(blob).await?;
+                }
+            }
+            Ok(())
+        });
+        lock(&self.shared.orphans).push(packing);
+    }
+}
+
 impl Pipeline {
     fn new(shared: Arc<Shared>, kind: BlobType) -> Self {
         let config = shared.repo.config();
@@ -239,7 +267,7 @@ impl Pipeline {
         while !self.sealing.is_empty() {
             self.complete_one().await?;
         }
-        Ok((self.chunks, self.size))
+        Ok((std::mem::take(&mut self.chunks), self.size))
     }
 }
 
@@ -297,6 +325,7 @@ impl RunWriter {
             sealing: Arc::new(tokio::sync::Semaphore::new(sealers)),
             unindexed: tokio::sync::Mutex::new(Vec::new()),
             stats: Mutex::new(RunStats::default()),
+            orphans: Mutex::new(Vec::new()),
         });
         let list = Pipeline::new(Arc::clone(&shared), BlobType::Meta);
         Ok(Self {
@@ -367,6 +396,12 @@ impl RunWriter {
             .take()
             .ok_or_else(|| StoreError::Invalid("the run is already finished".into()))?;
         let (items, _) = list.finish().await?;
+        let orphans = std::mem::take(&mut *lock(&self.shared.orphans));
+        for packing in orphans {
+            packing
+                .await
+                .map_err(|e| StoreError::Task(e.to_string()))??;
+        }
         self.shared.flush().await?;
         self.shared.repo.settle(&items).await?;
         if self.lock.is_stale() {
@@ -446,53 +481,57 @@ impl Repository {
             return Ok(()); // nothing condemned: indexed chunks stay indexed
         }
         self.load_index().await?;
-        let mut missing: HashSet<ChunkId> = item_list
-            .iter()
-            .filter(|c| !self.index().contains(c))
-            .copied()
-            .collect();
-        if missing.is_empty() {
-            let mut records = self.items_from(item_list.to_vec());
-            while let Some(record) = records.next().await? {
-                let index = self.index();
-                missing.extend(record.chunks.iter().filter(|c| !index.contains(c)));
-            }
-        }
-        if missing.is_empty() {
-            return Ok(());
-        }
-        let mut restore = Vec::new();
-        for file in pending {
-            for pack in self.pending_packs(&file.name).await? {
-                if self.index().has_pack(&pack) {
-                    continue;
+        // The item list first (its records can only be read once it is indexed), then
+        // the records' chunks: restore what is missing until nothing is.
+        for _ in 0..3 {
+            let mut missing: HashSet<ChunkId> = item_list
+                .iter()
+                .filter(|c| !self.index().contains(c))
+                .copied()
+                .collect();
+            if missing.is_empty() {
+                let mut records = self.items_from(item_list.to_vec());
+                while let Some(record) = records.next().await? {
+                    let index = self.index();
+                    missing.extend(record.chunks.iter().filter(|c| !index.contains(c)));
                 }
-                let Ok(header) = self.read_pack_header(pack).await else {
-                    continue;
-                };
-                if header.entries.iter().any(|e| missing.contains(&e.id)) {
-                    for e in &header.entries {
-                        missing.remove(&e.id);
+            }
+            if missing.is_empty() {
+                return Ok(());
+            }
+            let mut restore = Vec::new();
+            for file in &pending {
+                for pack in self.pending_packs(&file.name).await? {
+                    if self.index().has_pack(&pack) {
+                        continue;
                     }
-                    restore.push(header);
+                    let Ok(header) = self.read_pack_header(pack).await else {
+                        continue;
+                    };
+                    if header.entries.iter().any(|e| missing.contains(&e.id)) {
+                        restore.push(header);
+                    }
                 }
             }
+            if restore.is_empty() {
+                return Err(StoreError::Invalid(format!(
+                    "{} chunks this run reuses were removed meanwhile; nothing was recorded, run it again",
+                    missing.len()
+                )));
+            }
+            for pack in &restore {
+                self.index_mut().add_pack(pack);
+            }
+            self.write_index(&IndexFile {
+                supersedes: Vec::new(),
+                packs: restore,
+            })
+            .await?;
         }
-        if !missing.is_empty() {
-            return Err(StoreError::Invalid(format!(
-                "{} chunks this run reuses were removed meanwhile; nothing was recorded, run it again",
-                missing.len()
-            )));
-        }
-        for pack in &restore {
-            self.index_mut().add_pack(pack);
-        }
-        self.write_index(&IndexFile {
-            supersedes: Vec::new(),
-            packs: restore,
-        })
-        .await?;
-        Ok(())
+        Err(StoreError::Invalid(
+            "chunks this run reuses could not all be found; nothing was recorded, run it again"
+                .into(),
+        ))
     }
 
     /// The content hash of an item: keyed BLAKE3 over its chunk ids in order.

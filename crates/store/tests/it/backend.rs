@@ -10,7 +10,7 @@ use crate::support;
 const A: &str = "aa00000000000000000000000000000000000000000000000000000000000001";
 const B: &str = "bb00000000000000000000000000000000000000000000000000000000000002";
 
-async fn conformance(store: Arc<dyn BlobStore>) {
+pub async fn conformance(store: Arc<dyn BlobStore>) {
     store.create().await.expect("create");
     for kind in FileKind::ALL {
         assert!(

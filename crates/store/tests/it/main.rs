@@ -1,5 +1,6 @@
 //! Integration tests of the repository.
 
+mod azurite;
 mod backend;
 mod corruption;
 mod crash;

@@ -14,7 +14,7 @@ fn items(n: u64, len: usize) -> Vec<(String, Vec<u8>)> {
         .collect()
 }
 
-async fn roundtrip(store: Arc<dyn m365vault_store::BlobStore>) {
+pub async fn roundtrip(store: Arc<dyn m365vault_store::BlobStore>) {
     let repo = support::init(Arc::clone(&store)).await;
     let data = items(20, 40_000);
     let first = support::run(&repo, "run1", &data).await;
@@ -242,4 +242,40 @@ async fn a_newer_format_asks_for_an_upgrade() {
     let err = repo.read_manifest(newer).await.expect_err("refused");
     assert!(matches!(err, StoreError::UnsupportedVersion(2)), "{err:?}");
     assert!(err.to_string().contains("upgrade m365vault"), "{err}");
+}
+
+#[tokio::test]
+async fn an_abandoned_item_loses_nothing_another_item_shares() {
+    let store = support::memory();
+    let repo = support::init(Arc::clone(&store)).await;
+    let data = bytes(77, 300_000);
+    let writer = RunWriter::start(
+        Arc::clone(&repo),
+        "run1",
+        BTreeMap::new(),
+        support::small_packs(),
+    )
+    .await
+    .expect("start");
+    {
+        // A download that fails halfway: the item is dropped, never finished.
+        let mut item = writer.item(support::info("user1", "abandoned"));
+        item.write(&data).await.expect("write");
+    }
+    writer
+        .put_item(support::info("user2", "same"), &data)
+        .await
+        .expect("put");
+    let (id, _) = writer.finish().await.expect("finish");
+    let reopened = support::open(store).await;
+    let report = check(
+        &reopened,
+        m365vault_store::CheckOptions {
+            read_data_percent: Some(100),
+        },
+    )
+    .await
+    .expect("check");
+    assert!(report.is_ok(), "{report:#?}");
+    assert_eq!(support::restore_all(&reopened, id).await["same"], data);
 }
