@@ -120,6 +120,11 @@ impl LockingClient {
     ) -> Result<Self, String> {
         let endpoint = url::Url::parse(endpoint)
             .map_err(|e| format!("the S3 endpoint {endpoint:?} is not a URL: {e}"))?;
+        if !matches!(endpoint.path(), "" | "/") {
+            return Err(format!(
+                "the S3 endpoint {endpoint} has a path; with Object Lock give only scheme, host and port"
+            ));
+        }
         let http = reqwest::Client::builder()
             .build()
             .map_err(|e| e.to_string())?;

@@ -18,6 +18,12 @@ pub async fn run(cli: &Cli, command: &PassphraseCommand) -> Result<ExitCode> {
             new_passphrase_file,
             label,
         } => {
+            let dash = Some(std::path::Path::new("-"));
+            if repo.passphrase_file.as_deref() == dash && new_passphrase_file.as_deref() == dash {
+                anyhow::bail!(
+                    "only one of --passphrase-file and --new-passphrase-file can be '-' (standard input)"
+                );
+            }
             let (repository, _) = super::open(repo).await?;
             let new = super::secret_from(
                 new_passphrase_file.as_deref(),
