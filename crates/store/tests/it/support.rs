@@ -192,3 +192,12 @@ pub async fn restore_all(
     }
     out
 }
+
+/// Checks the whole repository, every byte read, and fails the test on any error.
+pub async fn assert_sound(repo: &Repository) {
+    let options = m365vault_store::CheckOptions {
+        read_data_percent: Some(100),
+    };
+    let report = m365vault_store::check(repo, options).await.expect("check");
+    assert!(report.is_ok(), "{report:#?}");
+}
