@@ -32,6 +32,20 @@ pub struct SimConfig {
     pub device_code_interval_secs: u64,
     /// The clock; `None` uses the system clock.
     pub clock: Option<SharedClock>,
+    /// Multiplies the number of items in every mailbox (messages, events,
+    /// contacts) and the size of large attachments. 1.0 is realistic (median
+    /// mailbox a few hundred messages, about 2% of mailboxes with 10,000 to
+    /// 40,000); tests use small values such as 0.02.
+    pub mail_scale: f64,
+    /// Days after which an Outlook delta or skip token is refused with
+    /// 410 `SyncStateNotFound` (Exchange expires sync state it keeps).
+    pub delta_token_expiry_days: u32,
+    /// How long every Graph request takes before its handler answers; `None`
+    /// answers at once (tests). Benchmarks set tens to hundreds of milliseconds
+    /// so that Outlook's concurrency and rate limits bind as they do for real.
+    pub latency: Option<crate::faults::Latency>,
+    /// Outlook's limits per app and mailbox (Microsoft's figures by default).
+    pub outlook_limits: crate::throttle::OutlookLimits,
 }
 
 impl Default for SimConfig {
@@ -44,6 +58,10 @@ impl Default for SimConfig {
             directory_budget: None,
             device_code_interval_secs: 5,
             clock: None,
+            mail_scale: 1.0,
+            delta_token_expiry_days: 7,
+            latency: None,
+            outlook_limits: crate::throttle::OutlookLimits::default(),
         }
     }
 }
@@ -65,6 +83,9 @@ impl std::fmt::Debug for SimConfig {
             .field("tls", &self.tls)
             .field("throttle", &self.throttle)
             .field("directory_budget", &self.directory_budget)
+            .field("mail_scale", &self.mail_scale)
+            .field("latency", &self.latency)
+            .field("outlook_limits", &self.outlook_limits)
             .finish_non_exhaustive()
     }
 }

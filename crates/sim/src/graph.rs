@@ -5,12 +5,18 @@
 mod apps;
 pub mod auth;
 mod batch;
+mod calendar;
+mod contacts;
 mod delta;
 mod directory;
 pub mod filter;
 mod groups;
+mod mail;
+mod mail_write;
 pub mod odata;
-mod render;
+pub mod outlook;
+pub mod outlook_delta;
+pub mod render;
 mod service_principals;
 mod users;
 
@@ -50,6 +56,78 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/servicePrincipals/{id}/appRoleAssignments"),
     ("GET", "/servicePrincipals/{id}/appRoleAssignedTo"),
     ("POST", "/servicePrincipals/{id}/appRoleAssignedTo"),
+    // Outlook: mail
+    ("GET", "/users/{id}/mailFolders"),
+    ("POST", "/users/{id}/mailFolders"),
+    ("GET", "/users/{id}/mailFolders/delta"),
+    ("GET", "/users/{id}/mailFolders/{id}"),
+    ("GET", "/users/{id}/mailFolders/{id}/childFolders"),
+    ("POST", "/users/{id}/mailFolders/{id}/childFolders"),
+    ("GET", "/users/{id}/mailFolders/{id}/messages"),
+    ("POST", "/users/{id}/mailFolders/{id}/messages"),
+    ("GET", "/users/{id}/mailFolders/{id}/messages/delta"),
+    ("GET", "/users/{id}/mailFolders/{id}/messages/{id}"),
+    ("PATCH", "/users/{id}/mailFolders/{id}/messages/{id}"),
+    ("DELETE", "/users/{id}/mailFolders/{id}/messages/{id}"),
+    ("GET", "/users/{id}/messages"),
+    ("POST", "/users/{id}/messages"),
+    ("GET", "/users/{id}/messages/{id}"),
+    ("PATCH", "/users/{id}/messages/{id}"),
+    ("DELETE", "/users/{id}/messages/{id}"),
+    ("GET", "/users/{id}/messages/{id}/$value"),
+    ("GET", "/users/{id}/messages/{id}/attachments"),
+    ("POST", "/users/{id}/messages/{id}/attachments"),
+    (
+        "POST",
+        "/users/{id}/messages/{id}/attachments/createUploadSession",
+    ),
+    ("GET", "/users/{id}/messages/{id}/attachments/{id}"),
+    ("GET", "/users/{id}/messages/{id}/attachments/{id}/$value"),
+    ("GET", "/users/{id}/mailboxSettings"),
+    // Outlook: calendars
+    ("GET", "/users/{id}/calendars"),
+    ("POST", "/users/{id}/calendars"),
+    ("GET", "/users/{id}/calendars/{id}"),
+    ("GET", "/users/{id}/calendars/{id}/events"),
+    ("POST", "/users/{id}/calendars/{id}/events"),
+    ("GET", "/users/{id}/calendars/{id}/events/{id}"),
+    ("DELETE", "/users/{id}/calendars/{id}/events/{id}"),
+    ("GET", "/users/{id}/calendars/{id}/calendarView"),
+    ("GET", "/users/{id}/calendars/{id}/calendarView/delta"),
+    ("GET", "/users/{id}/events"),
+    ("POST", "/users/{id}/events"),
+    ("GET", "/users/{id}/events/{id}"),
+    ("PATCH", "/users/{id}/events/{id}"),
+    ("DELETE", "/users/{id}/events/{id}"),
+    ("GET", "/users/{id}/events/{id}/instances"),
+    ("GET", "/users/{id}/events/{id}/attachments"),
+    ("POST", "/users/{id}/events/{id}/attachments"),
+    (
+        "POST",
+        "/users/{id}/events/{id}/attachments/createUploadSession",
+    ),
+    ("GET", "/users/{id}/events/{id}/attachments/{id}"),
+    ("GET", "/users/{id}/calendarView"),
+    ("GET", "/users/{id}/calendarView/delta"),
+    // Outlook: contacts
+    ("GET", "/users/{id}/contactFolders"),
+    ("POST", "/users/{id}/contactFolders"),
+    ("GET", "/users/{id}/contactFolders/delta"),
+    ("GET", "/users/{id}/contactFolders/{id}"),
+    ("GET", "/users/{id}/contactFolders/{id}/childFolders"),
+    ("POST", "/users/{id}/contactFolders/{id}/childFolders"),
+    ("GET", "/users/{id}/contactFolders/{id}/contacts"),
+    ("POST", "/users/{id}/contactFolders/{id}/contacts"),
+    ("GET", "/users/{id}/contactFolders/{id}/contacts/delta"),
+    ("GET", "/users/{id}/contactFolders/{id}/contacts/{id}"),
+    ("PATCH", "/users/{id}/contactFolders/{id}/contacts/{id}"),
+    ("DELETE", "/users/{id}/contactFolders/{id}/contacts/{id}"),
+    ("GET", "/users/{id}/contacts"),
+    ("POST", "/users/{id}/contacts"),
+    ("GET", "/users/{id}/contacts/delta"),
+    ("GET", "/users/{id}/contacts/{id}"),
+    ("PATCH", "/users/{id}/contacts/{id}"),
+    ("DELETE", "/users/{id}/contacts/{id}"),
 ];
 
 /// The Graph routes (mounted at `/v1.0`).
@@ -94,8 +172,155 @@ pub fn routes(state: AppState) -> Router<AppState> {
             "/servicePrincipals/{id}/appRoleAssignedTo",
             get(service_principals::assigned_to).post(service_principals::grant),
         )
+        .merge(outlook_routes())
         .route("/$batch", post(batch::batch))
         .route_layer(middleware::from_fn_with_state(state, auth::authorize))
+}
+
+/// Outlook's routes: mail, calendars, contacts, mailbox settings.
+fn outlook_routes() -> Router<AppState> {
+    const U: &str = "/users/{id}";
+    let r = |path: &str| format!("{U}{path}");
+    Router::new()
+        .route(
+            &r("/mailFolders"),
+            get(mail::list_folders).post(mail_write::post_folder),
+        )
+        .route(&r("/mailFolders/delta"), get(mail::folders_delta))
+        .route(&r("/mailFolders/{folder}"), get(mail::get_folder))
+        .route(
+            &r("/mailFolders/{folder}/childFolders"),
+            get(mail::child_folders).post(mail_write::post_child_folder),
+        )
+        .route(
+            &r("/mailFolders/{folder}/messages"),
+            get(mail::folder_messages).post(mail_write::post_folder_message),
+        )
+        .route(
+            &r("/mailFolders/{folder}/messages/delta"),
+            get(mail::messages_delta),
+        )
+        .route(
+            &r("/mailFolders/{folder}/messages/{message}"),
+            get(mail::get_folder_message)
+                .patch(mail_write::patch_folder_message)
+                .delete(mail_write::delete_folder_message),
+        )
+        .route(
+            &r("/messages"),
+            get(mail::list_messages).post(mail_write::post_message),
+        )
+        .route(
+            &r("/messages/{message}"),
+            get(mail::get_message)
+                .patch(mail_write::patch_message)
+                .delete(mail_write::delete_message),
+        )
+        .route(&r("/messages/{message}/$value"), get(mail::message_value))
+        .route(
+            &r("/messages/{message}/attachments"),
+            get(mail::list_attachments).post(mail_write::post_attachment),
+        )
+        .route(
+            &r("/messages/{message}/attachments/createUploadSession"),
+            post(mail_write::message_upload_session),
+        )
+        .route(
+            &r("/messages/{message}/attachments/{attachment}"),
+            get(mail::get_attachment),
+        )
+        .route(
+            &r("/messages/{message}/attachments/{attachment}/$value"),
+            get(mail::attachment_value),
+        )
+        .route(&r("/mailboxSettings"), get(mail::mailbox_settings))
+        .route(
+            &r("/calendars"),
+            get(calendar::list_calendars).post(calendar::post_calendar),
+        )
+        .route(&r("/calendars/{calendar}"), get(calendar::get_calendar))
+        .route(
+            &r("/calendars/{calendar}/events"),
+            get(calendar::calendar_events).post(calendar::post_calendar_event),
+        )
+        .route(
+            &r("/calendars/{calendar}/events/{event}"),
+            get(calendar::get_calendar_event).delete(calendar::delete_calendar_event),
+        )
+        .route(
+            &r("/calendars/{calendar}/calendarView"),
+            get(calendar::calendar_view_of),
+        )
+        .route(
+            &r("/calendars/{calendar}/calendarView/delta"),
+            get(calendar::calendar_view_delta_of),
+        )
+        .route(
+            &r("/events"),
+            get(calendar::list_events).post(calendar::post_event),
+        )
+        .route(
+            &r("/events/{event}"),
+            get(calendar::get_event)
+                .patch(calendar::patch_event)
+                .delete(calendar::delete_event),
+        )
+        .route(
+            &r("/events/{event}/instances"),
+            get(calendar::event_instances),
+        )
+        .route(
+            &r("/events/{event}/attachments"),
+            get(calendar::list_event_attachments).post(calendar::post_event_attachment),
+        )
+        .route(
+            &r("/events/{event}/attachments/createUploadSession"),
+            post(calendar::event_upload_session),
+        )
+        .route(
+            &r("/events/{event}/attachments/{attachment}"),
+            get(calendar::get_event_attachment),
+        )
+        .route(&r("/calendarView"), get(calendar::calendar_view))
+        .route(
+            &r("/calendarView/delta"),
+            get(calendar::calendar_view_delta),
+        )
+        .route(
+            &r("/contactFolders"),
+            get(contacts::list_folders).post(contacts::post_folder),
+        )
+        .route(&r("/contactFolders/delta"), get(contacts::folders_delta))
+        .route(&r("/contactFolders/{folder}"), get(contacts::get_folder))
+        .route(
+            &r("/contactFolders/{folder}/childFolders"),
+            get(contacts::child_folders).post(contacts::post_child_folder),
+        )
+        .route(
+            &r("/contactFolders/{folder}/contacts"),
+            get(contacts::folder_contacts).post(contacts::post_folder_contact),
+        )
+        .route(
+            &r("/contactFolders/{folder}/contacts/delta"),
+            get(contacts::folder_contacts_delta),
+        )
+        .route(
+            &r("/contactFolders/{folder}/contacts/{contact}"),
+            get(contacts::get_folder_contact)
+                .patch(contacts::patch_folder_contact)
+                .delete(contacts::delete_folder_contact),
+        )
+        .route(
+            &r("/contacts"),
+            get(contacts::list_contacts).post(contacts::post_contact),
+        )
+        .route(&r("/contacts/delta"), get(contacts::contacts_delta))
+        .route(
+            &r("/contacts/{contact}"),
+            get(contacts::get_contact)
+                .patch(contacts::patch_contact)
+                .delete(contacts::delete_contact),
+        )
 }
 
 /// Marks a request whose key segment was an alternate key, `(appId='…')`.
@@ -122,6 +347,19 @@ const CANONICAL_SEGMENTS: &[&str] = &[
     "appRoleAssignedTo",
     "$batch",
     "v1.0",
+    "mailFolders",
+    "childFolders",
+    "messages",
+    "attachments",
+    "createUploadSession",
+    "$value",
+    "mailboxSettings",
+    "calendars",
+    "events",
+    "instances",
+    "calendarView",
+    "contactFolders",
+    "contacts",
 ];
 
 /// Rewrites a request path so the router can match it: canonical casing of

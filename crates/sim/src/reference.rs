@@ -97,6 +97,51 @@ fn also_requires(flags: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// Calls Microsoft's permission data omits, with the permissions their API
+/// pages document (the same for application and delegated callers). MIME
+/// (`$value`) and attachment content need `Mail.Read`: `Mail.ReadBasic.All`
+/// excludes bodies and attachments.
+const SUPPLEMENT: &[(&str, &str, &[&str])] = &[
+    // message-get (MIME content)
+    (
+        "GET",
+        "/users/{id}/messages/{id}/$value",
+        &["Mail.Read", "Mail.ReadWrite"],
+    ),
+    // attachment-get
+    (
+        "GET",
+        "/users/{id}/messages/{id}/attachments/{id}",
+        &["Mail.Read", "Mail.ReadWrite"],
+    ),
+    (
+        "GET",
+        "/users/{id}/messages/{id}/attachments/{id}/$value",
+        &["Mail.Read", "Mail.ReadWrite"],
+    ),
+    (
+        "GET",
+        "/users/{id}/events/{id}/attachments/{id}",
+        &["Calendars.Read", "Calendars.ReadWrite"],
+    ),
+    // calendar-get
+    (
+        "GET",
+        "/users/{id}/calendars/{id}",
+        &[
+            "Calendars.ReadBasic",
+            "Calendars.Read",
+            "Calendars.ReadWrite",
+        ],
+    ),
+    // contact-delta on the default folder (answered by Graph, not documented)
+    (
+        "GET",
+        "/users/{id}/contacts/delta",
+        &["Contacts.Read", "Contacts.ReadWrite"],
+    ),
+];
+
 /// Microsoft Graph's permissions, indexed.
 pub struct Reference {
     roles: Vec<AppRoleInfo>,
@@ -136,6 +181,20 @@ impl Reference {
                     }
                 }
             }
+        }
+        for (method, path, permissions) in SUPPLEMENT {
+            grants
+                .entry(((*method).to_owned(), (*path).to_owned()))
+                .or_insert_with(|| Grants {
+                    application: permissions
+                        .iter()
+                        .map(|p| ((*p).to_owned(), Vec::new()))
+                        .collect(),
+                    delegated: permissions
+                        .iter()
+                        .map(|p| ((*p).to_owned(), Vec::new()))
+                        .collect(),
+                });
         }
         Reference {
             roles: descriptions.application_scopes_list,

@@ -215,6 +215,8 @@ async fn serve(
     mut shutdown: oneshot::Receiver<()>,
 ) {
     let service = tower::util::MapRequest::new(router, normalize::<hyper::body::Incoming>);
+    // Responses marked by fault injection become connections dropped unanswered.
+    let service = tower::ServiceExt::map_result(service, crate::faults::reset_to_error);
     loop {
         let (stream, _) = tokio::select! {
             _ = &mut shutdown => break,
@@ -276,7 +278,12 @@ pub fn build_router(state: AppState) -> Router {
         .merge(identity::routes())
         .nest("/v1.0", graph::routes(state.clone()))
         .nest("/_sim", support::routes())
+        .merge(crate::mailbox::upload::routes())
         .fallback(fallback)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::faults::layer,
+        ))
         .layer(middleware::from_fn_with_state(state.clone(), record))
         .layer(middleware::from_fn(request_context))
         .with_state(state)

@@ -7,6 +7,7 @@ use time::OffsetDateTime;
 
 use crate::clock::SharedClock;
 use crate::config::SimConfig;
+use crate::faults::Faults;
 use crate::identity::{Flows, IdentityState};
 use crate::stats::Stats;
 use crate::tenant::Tenant;
@@ -26,6 +27,10 @@ pub struct SimState {
     pub throttle: Throttle,
     /// Request counters.
     pub stats: Stats,
+    /// Injected faults (`/_sim/faults`).
+    pub faults: Faults,
+    /// Exchange Online mailboxes, generated on first use.
+    pub mailboxes: crate::mailbox::Mailboxes,
     base_url: OnceLock<String>,
     router: OnceLock<Router>,
 }
@@ -43,12 +48,15 @@ impl SimState {
     ) -> Self {
         let user_count = tenant.users.len();
         SimState {
-            throttle: Throttle::new(config.throttle, user_count, config.directory_budget),
+            throttle: Throttle::new(config.throttle, user_count, config.directory_budget)
+                .with_outlook_limits(config.outlook_limits),
             config,
             clock,
             tenant: RwLock::new(tenant),
             identity,
             stats: Stats::default(),
+            faults: Faults::default(),
+            mailboxes: Default::default(),
             base_url: OnceLock::new(),
             router: OnceLock::new(),
         }

@@ -16,6 +16,11 @@ pub struct StatsSnapshot {
     pub by_status: BTreeMap<String, u64>,
     /// Requests by method and route, such as `GET /v1.0/users/{id}`.
     pub by_endpoint: BTreeMap<String, u64>,
+    /// Faults injected (`/_sim/faults`), in all…
+    pub faults_total: u64,
+    /// …and by kind: `server_error`, `server_error_after`, `reset`, `slow`,
+    /// `expired_delta`.
+    pub faults: BTreeMap<String, u64>,
 }
 
 /// The counters.
@@ -34,6 +39,13 @@ impl Stats {
         }
         *s.by_status.entry(status.to_string()).or_default() += 1;
         *s.by_endpoint.entry(endpoint).or_default() += 1;
+    }
+
+    /// Counts one injected fault of `kind`.
+    pub fn fault(&self, kind: &str) {
+        let mut s = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        s.faults_total += 1;
+        *s.faults.entry(kind.to_owned()).or_default() += 1;
     }
 
     /// The counters now.

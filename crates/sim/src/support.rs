@@ -13,14 +13,35 @@ use crate::tenant::MemberRef;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/stats", get(stats))
+        .route(
+            "/faults",
+            get(crate::faults::get_settings).post(crate::faults::set_settings),
+        )
         .route("/truth/summary", get(summary))
+        .route("/truth/items", get(crate::mailbox::truth::items))
+        .route(
+            "/mutate",
+            axum::routing::post(crate::mailbox::mutate::handler),
+        )
 }
 
 async fn stats(State(state): State<AppState>) -> Json<crate::stats::StatsSnapshot> {
     Json(state.stats.snapshot())
 }
 
-async fn summary(State(state): State<AppState>) -> Json<Value> {
+async fn summary(
+    State(state): State<AppState>,
+    axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>,
+) -> Json<Value> {
+    let mut body = tenant_summary(&state);
+    // Counting items generates every mailbox: only when asked.
+    if q.get("mailboxes").is_some_and(|v| v == "true") {
+        body["mailboxes"] = crate::mailbox::truth::counts(&state).await;
+    }
+    Json(body)
+}
+
+fn tenant_summary(state: &AppState) -> Value {
     let t = state.tenant();
     let id_of = |m: &MemberRef| match m {
         MemberRef::User(i) => t.users[*i].id.to_string(),
@@ -29,8 +50,16 @@ async fn summary(State(state): State<AppState>) -> Json<Value> {
     let users: Vec<Value> = t
         .users
         .iter()
-        .filter(|u| u.deleted_seq.is_none())
-        .map(|u| json!({"id": u.id.to_string(), "userPrincipalName": u.user_principal_name, "mail": u.mail}))
+        .enumerate()
+        .filter(|(_, u)| u.deleted_seq.is_none())
+        .map(|(i, u)| {
+            json!({
+                "id": u.id.to_string(),
+                "userPrincipalName": u.user_principal_name,
+                "mail": u.mail,
+                "mailbox": t.has_mailbox(i).then(|| u.purpose.as_str()),
+            })
+        })
         .collect();
     let groups: Vec<Value> = t
         .groups
@@ -63,10 +92,10 @@ async fn summary(State(state): State<AppState>) -> Json<Value> {
             json!({"name": a.name, "client_id": a.app_id.to_string(), "display_name": a.display_name, "granted": roles})
         })
         .collect();
-    Json(json!({
+    json!({
         "tenant": {"id": t.id.to_string(), "domain": t.domain, "displayName": t.display_name},
         "users": users,
         "groups": groups,
         "apps": apps,
-    }))
+    })
 }

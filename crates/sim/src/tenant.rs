@@ -68,6 +68,34 @@ pub struct SimUser {
     pub changed_seq: u64,
     /// Set when the user was deleted (kept for delta).
     pub deleted_seq: Option<u64>,
+    /// What the user's mailbox is for: people have `User` (and a mailbox only
+    /// with an Exchange licence); shared and resource mailboxes have one without.
+    pub purpose: MailboxPurpose,
+}
+
+/// What a mailbox is for (`userPurpose` of `mailboxSettings`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MailboxPurpose {
+    /// A person's mailbox.
+    User,
+    /// A shared mailbox (no sign-in, no licence).
+    Shared,
+    /// A room (resource mailbox).
+    Room,
+    /// Equipment (resource mailbox).
+    Equipment,
+}
+
+impl MailboxPurpose {
+    /// The `userPurpose` value Graph uses.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MailboxPurpose::User => "user",
+            MailboxPurpose::Shared => "shared",
+            MailboxPurpose::Room => "room",
+            MailboxPurpose::Equipment => "equipment",
+        }
+    }
 }
 
 impl SimUser {
@@ -245,6 +273,23 @@ impl Tenant {
             }
         }
         out
+    }
+
+    /// Whether user `index` has an Exchange Online mailbox: shared and resource
+    /// mailboxes always, people when one of their licences includes Exchange.
+    pub fn has_mailbox(&self, index: usize) -> bool {
+        let Some(u) = self.users.get(index) else {
+            return false;
+        };
+        u.purpose != MailboxPurpose::User
+            || u.licenses.iter().any(|l| {
+                self.skus.iter().any(|s| {
+                    s.sku_id == *l
+                        && s.service_plans
+                            .iter()
+                            .any(|(_, name, _)| name.starts_with("EXCHANGE"))
+                })
+            })
     }
 
     /// The next change sequence number.

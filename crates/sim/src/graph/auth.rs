@@ -225,44 +225,27 @@ pub async fn authorize(
         req.extensions_mut().insert(principal);
         return next.run(req).await;
     }
-    let query = Query::parse(req.uri(), req.headers());
-    let small_top = query
-        .top
-        .as_deref()
-        .and_then(|t| t.parse::<u32>().ok())
-        .is_some_and(|t| t < 20);
-    let cost = throttle::directory_cost(
-        method.as_str(),
-        &template,
-        query.select.is_some(),
-        query.expand.is_some(),
-        small_top,
-    );
-    let write = method != Method::GET;
-    let tenant_id = state.tenant().id.to_string();
-    let used =
-        match state
-            .throttle
-            .directory(state.now(), principal.app_id(), &tenant_id, cost, write)
-        {
-            Decision::Allowed { used } => used,
-            Decision::Throttled {
-                retry_after,
-                scope,
-                information,
-            } => {
-                return GraphFailure::new(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    "TooManyRequests",
-                    "Please retry again later.",
-                )
-                .with_header("retry-after", retry_after.to_string())
-                .with_header("x-ms-throttle-scope", scope)
-                .with_header("x-ms-throttle-information", information)
-                .with_header("x-ms-resource-unit", cost.to_string())
-                .into_response();
+    // Outlook routes are held to Outlook's limits per app and mailbox (and the
+    // global one), not to the directory's resource units.
+    let path = req.uri().path().to_owned();
+    let mut mailbox_permit = None;
+    let mut directory_charge = None;
+    if let Some(target) = throttle::outlook::mailbox_target(&path) {
+        match throttle::outlook::admit(&state, &principal, target, req) {
+            Ok((admitted, permit)) => {
+                req = admitted;
+                mailbox_permit = Some(permit);
             }
-        };
+            Err(refused) => return refused.into_response(),
+        }
+    } else {
+        directory_charge = Some(
+            match charge_directory(&state, &principal, &req, &template) {
+                Ok(charge) => charge,
+                Err(refused) => return refused.into_response(),
+            },
+        );
+    }
     if template == "/me" && matches!(principal, Principal::App { .. }) {
         return GraphFailure::new(
             StatusCode::BAD_REQUEST,
@@ -272,20 +255,71 @@ pub async fn authorize(
         .into_response();
     }
     if !permitted(&principal, method.as_str(), &template) {
-        // Every route served today is a directory route; Outlook answers ErrorAccessDenied
-        // and SharePoint accessDenied when their routes arrive.
-        return GraphFailure::directory_denied().into_response();
+        // Outlook answers ErrorAccessDenied, the directory Authorization_RequestDenied.
+        return super::outlook::denied(&template).into_response();
     }
     req.extensions_mut().insert(principal);
+    crate::faults::latency(&state).await;
     let mut response = next.run(req).await;
-    let headers = response.headers_mut();
-    if let Ok(v) = HeaderValue::from_str(&cost.to_string()) {
-        headers.insert("x-ms-resource-unit", v);
+    if let Some((cost, used)) = directory_charge {
+        let headers = response.headers_mut();
+        if let Ok(v) = HeaderValue::from_str(&cost.to_string()) {
+            headers.insert("x-ms-resource-unit", v);
+        }
+        if used > 0.8
+            && let Ok(v) = HeaderValue::from_str(&format!("{used:.1}"))
+        {
+            headers.insert("x-ms-throttle-limit-percentage", v);
+        }
     }
-    if used > 0.8
-        && let Ok(v) = HeaderValue::from_str(&format!("{used:.1}"))
+    match mailbox_permit {
+        // The mailbox's slot is held until the body has been sent (downloads stream).
+        Some(permit) => throttle::outlook::hold_until_sent(response, permit),
+        None => response,
+    }
+}
+
+/// Charges a directory request's resource units (and the global limit): its
+/// cost and the fraction of the budget in use, or the 429 to answer.
+fn charge_directory(
+    state: &SimState,
+    principal: &Principal,
+    req: &Request,
+    template: &str,
+) -> Result<(u32, f64), GraphFailure> {
+    let method = req.method();
+    let query = Query::parse(req.uri(), req.headers());
+    let small_top = query
+        .top
+        .as_deref()
+        .and_then(|t| t.parse::<u32>().ok())
+        .is_some_and(|t| t < 20);
+    let cost = throttle::directory_cost(
+        method.as_str(),
+        template,
+        query.select.is_some(),
+        query.expand.is_some(),
+        small_top,
+    );
+    let write = method != Method::GET;
+    let tenant_id = state.tenant().id.to_string();
+    match state
+        .throttle
+        .directory(state.now(), principal.app_id(), &tenant_id, cost, write)
     {
-        headers.insert("x-ms-throttle-limit-percentage", v);
+        Decision::Allowed { used } => Ok((cost, used)),
+        Decision::Throttled {
+            retry_after,
+            scope,
+            information,
+        } => Err(GraphFailure::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "TooManyRequests",
+            "Please retry again later.",
+        )
+        .with_header("retry-after", retry_after.to_string())
+        .with_header("x-ms-throttle-scope", scope)
+        .with_header("x-ms-throttle-information", information)
+        .with_header("x-ms-resource-unit", cost.to_string())),
     }
-    response
 }

@@ -1,8 +1,10 @@
 //! `POST /$batch`: up to 20 requests, run through the same router (so each is
-//! authenticated, throttled and authorized on its own), `dependsOn` honoured,
-//! a failed dependency answered 424.
+//! authenticated, throttled and authorized on its own), concurrently as their
+//! `dependsOn` allow, Outlook requests at most 4 at a time (the rest wait, as
+//! Graph queues them); a failed dependency answered 424.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use axum::Json;
 use axum::body::{Body, Bytes};
@@ -15,9 +17,11 @@ use model::wire::batch::{
     BatchRequest, BatchRequestItem, BatchResponse, BatchResponseItem, MAX_BATCH_REQUESTS,
 };
 use serde_json::{Value, json};
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
 use tower::ServiceExt;
 
-use crate::failure::{GraphFailure, GraphResult, RequestContext};
+use crate::failure::{GraphFailure, GraphResult, REQUEST, RequestContext};
 use crate::state::AppState;
 
 fn bad(message: &str) -> GraphFailure {
@@ -76,49 +80,150 @@ pub async fn batch(
         ));
     };
 
-    // Run in an order that puts dependencies first.
-    let mut statuses: HashMap<String, u16> = HashMap::new();
-    let mut responses = Vec::new();
-    let mut pending: Vec<&BatchRequestItem> = batch.requests.iter().collect();
-    while !pending.is_empty() {
-        let ready = pending.iter().position(|r| {
-            r.depends_on
-                .iter()
-                .flatten()
-                .all(|d| statuses.contains_key(&d.to_ascii_lowercase()))
-        });
-        let Some(pos) = ready else {
-            return Err(bad("The dependsOn references of the batch form a cycle."));
-        };
-        let item = pending.remove(pos);
-        let failed_dep = item.depends_on.iter().flatten().any(|d| {
-            statuses
-                .get(&d.to_ascii_lowercase())
-                .is_none_or(|s| *s >= 400)
-        });
-        let response = if failed_dep {
-            BatchResponseItem {
-                id: item.id.clone(),
-                status: 424,
-                headers: Some(BTreeMap::from([(
-                    "Content-Type".to_owned(),
-                    "application/json".to_owned(),
-                )])),
-                body: Some(
-                    json!({"error": GraphFailure::new(StatusCode::FAILED_DEPENDENCY, "FailedDependency", "Dependent request failed.").body().error}),
-                ),
-            }
-        } else {
-            run(&router, &headers, item).await
-        };
-        statuses.insert(item.id.to_ascii_lowercase(), response.status);
-        responses.push(response);
+    if let Some(cycle) = cycle(&batch.requests) {
+        return Err(bad(&format!(
+            "The dependsOn references of the batch form a cycle (through request '{cycle}')."
+        )));
     }
+    let responses = dispatch(&state, router, headers, batch.requests).await;
     Ok(Json(BatchResponse {
         responses,
         next_link: None,
     })
     .into_response())
+}
+
+/// The id of a request that is part of a `dependsOn` cycle, if there is one.
+fn cycle(requests: &[BatchRequestItem]) -> Option<String> {
+    let mut done: Vec<String> = Vec::new();
+    let mut pending: Vec<&BatchRequestItem> = requests.iter().collect();
+    while !pending.is_empty() {
+        let ready = pending.iter().position(|r| {
+            r.depends_on
+                .iter()
+                .flatten()
+                .all(|d| done.contains(&d.to_ascii_lowercase()))
+        });
+        match ready {
+            Some(pos) => done.push(pending.remove(pos).id.to_ascii_lowercase()),
+            None => return pending.first().map(|r| r.id.clone()),
+        }
+    }
+    None
+}
+
+/// How many of a batch's Outlook requests Graph runs at once (Microsoft: 4,
+/// "irrespective of the target mailbox"); the others wait their turn.
+const OUTLOOK_PARALLEL: usize = 4;
+
+/// Runs the requests concurrently as their dependencies complete, Outlook
+/// requests at most [`OUTLOOK_PARALLEL`] at a time, and answers in request order.
+async fn dispatch(
+    state: &AppState,
+    router: axum::Router,
+    headers: HeaderMap,
+    requests: Vec<BatchRequestItem>,
+) -> Vec<BatchResponseItem> {
+    let requests = Arc::new(requests);
+    let headers = Arc::new(headers);
+    let outlook_gate = Arc::new(Semaphore::new(OUTLOOK_PARALLEL));
+    let queue_outlook = state.throttle.enabled();
+    let ctx = RequestContext::current();
+    let n = requests.len();
+    let mut results: Vec<Option<BatchResponseItem>> = (0..n).map(|_| None).collect();
+    let mut statuses: HashMap<String, u16> = HashMap::new();
+    let mut started = vec![false; n];
+    let mut running = JoinSet::new();
+    let mut index_of = HashMap::new();
+    loop {
+        // Start everything whose dependencies have answered.
+        let mut progress = true;
+        while progress {
+            progress = false;
+            for i in 0..n {
+                let item = &requests[i];
+                if started[i]
+                    || !item
+                        .depends_on
+                        .iter()
+                        .flatten()
+                        .all(|d| statuses.contains_key(&d.to_ascii_lowercase()))
+                {
+                    continue;
+                }
+                started[i] = true;
+                let failed_dep = item.depends_on.iter().flatten().any(|d| {
+                    statuses
+                        .get(&d.to_ascii_lowercase())
+                        .is_none_or(|s| *s >= 400)
+                });
+                if failed_dep {
+                    statuses.insert(item.id.to_ascii_lowercase(), 424);
+                    results[i] = Some(failed_dependency(&item.id));
+                    progress = true;
+                    continue;
+                }
+                let gate = (queue_outlook
+                    && crate::throttle::outlook::mailbox_target(&item.url).is_some())
+                .then(|| outlook_gate.clone());
+                let (router, headers, requests) =
+                    (router.clone(), headers.clone(), requests.clone());
+                let task = REQUEST.scope(ctx.clone(), async move {
+                    let _turn = match gate {
+                        Some(g) => g.acquire_owned().await.ok(),
+                        None => None,
+                    };
+                    run(&router, &headers, &requests[i]).await
+                });
+                let handle = running.spawn(task);
+                index_of.insert(handle.id(), i);
+            }
+        }
+        let Some(joined) = running.join_next_with_id().await else {
+            break;
+        };
+        let (i, response) = match joined {
+            Ok((id, response)) => (index_of.get(&id).copied(), response),
+            Err(e) => {
+                let i = index_of.get(&e.id()).copied();
+                let id = i.map(|i| requests[i].id.clone()).unwrap_or_default();
+                tracing::error!(error = %e, "a batch request failed to run");
+                let error = GraphFailure::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "InternalServerError",
+                    "An internal server error occurred. The operation failed.",
+                );
+                (
+                    i,
+                    BatchResponseItem {
+                        id,
+                        status: 500,
+                        headers: None,
+                        body: Some(json!({"error": error.body().error})),
+                    },
+                )
+            }
+        };
+        if let Some(i) = i {
+            statuses.insert(requests[i].id.to_ascii_lowercase(), response.status);
+            results[i] = Some(response);
+        }
+    }
+    results.into_iter().flatten().collect()
+}
+
+fn failed_dependency(id: &str) -> BatchResponseItem {
+    BatchResponseItem {
+        id: id.to_owned(),
+        status: 424,
+        headers: Some(BTreeMap::from([(
+            "Content-Type".to_owned(),
+            "application/json".to_owned(),
+        )])),
+        body: Some(
+            json!({"error": GraphFailure::new(StatusCode::FAILED_DEPENDENCY, "FailedDependency", "Dependent request failed.").body().error}),
+        ),
+    }
 }
 
 async fn run(
@@ -174,7 +279,10 @@ async fn run(
         Some(v) => Body::from(serde_json::to_vec(v).unwrap_or_default()),
     };
     let request = match builder.body(body) {
-        Ok(r) => crate::server::normalize(r),
+        Ok(mut r) => {
+            r.extensions_mut().insert(crate::faults::BatchItem);
+            crate::server::normalize(r)
+        }
         Err(_) => {
             return BatchResponseItem {
                 id: item.id.clone(),

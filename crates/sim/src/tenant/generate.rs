@@ -11,8 +11,8 @@ use time::{Duration, OffsetDateTime};
 use super::apps::GRAPH_CLI_APP_ID;
 use super::names::*;
 use super::{
-    AppReg, Assignment, MemberRef, SimCertificate, SimGroup, SimSecret, SimServicePrincipal,
-    SimSku, SimUser, SpKind, StandardApp, Tenant,
+    AppReg, Assignment, MailboxPurpose, MemberRef, SimCertificate, SimGroup, SimSecret,
+    SimServicePrincipal, SimSku, SimUser, SpKind, StandardApp, Tenant,
 };
 use crate::crypto::{self, CryptoError};
 use crate::reference::Reference;
@@ -102,7 +102,15 @@ fn generate_users(
 ) -> Vec<SimUser> {
     let mut taken = std::collections::HashSet::new();
     let mut users = Vec::with_capacity(count);
+    let special = special_mailboxes(count);
     for i in 0..count {
+        if i >= count - special {
+            let k = i - (count - special);
+            let user = special_mailbox(s, i, k, domain, created);
+            taken.insert(user.mail_nickname.clone());
+            users.push(user);
+            continue;
+        }
         let mut rng = s.rng("user", i as u64);
         let (given, surname, nickname) = if i == 0 {
             (
@@ -199,10 +207,87 @@ fn generate_users(
             },
             changed_seq: 1,
             deleted_seq: None,
+            purpose: MailboxPurpose::User,
         });
     }
     // Bought seats: assigned plus a few spare (already in `enabled`).
     users
+}
+
+/// How many of `count` users are shared or resource mailboxes (the last ones):
+/// one in ten from ten users on, at most 50, so that a tenant keeps its size.
+pub fn special_mailboxes(count: usize) -> usize {
+    if count < 10 { 0 } else { (count / 10).min(50) }
+}
+
+/// Shared mailbox, room and equipment in turn: no sign-in, no licence, a mailbox.
+fn special_mailbox(s: Seed, i: usize, k: usize, domain: &str, created: OffsetDateTime) -> SimUser {
+    let mut rng = s.rng("user", i as u64);
+    let n = k / 3 + 1;
+    let (purpose, display_name, nickname) = match k % 3 {
+        0 => {
+            let name = SHARED_MAILBOX_NAMES[(k / 3) % SHARED_MAILBOX_NAMES.len()];
+            let suffix = if k / 3 < SHARED_MAILBOX_NAMES.len() {
+                String::new()
+            } else {
+                n.to_string()
+            };
+            let nick: String = name
+                .chars()
+                .filter(char::is_ascii_alphanumeric)
+                .collect::<String>()
+                .to_ascii_lowercase();
+            (
+                MailboxPurpose::Shared,
+                format!(
+                    "{name}{}",
+                    if suffix.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" {suffix}")
+                    }
+                ),
+                format!("{nick}{suffix}"),
+            )
+        }
+        1 => (
+            MailboxPurpose::Room,
+            format!("Conference Room {n}"),
+            format!("room{n}"),
+        ),
+        _ => (
+            MailboxPurpose::Equipment,
+            format!("Projector {n}"),
+            format!("equipment{n}"),
+        ),
+    };
+    let upn = format!("{nickname}@{domain}");
+    let &(city, country, lang) = CITIES.choose(&mut rng).unwrap_or(&CITIES[0]);
+    SimUser {
+        id: s.guid("user", i as u64),
+        given_name: String::new(),
+        surname: String::new(),
+        display_name,
+        mail: Some(upn.clone()),
+        user_principal_name: upn,
+        mail_nickname: nickname,
+        job_title: None,
+        department: None,
+        office_location: None,
+        city: Some(city.to_owned()),
+        usage_location: Some(country.to_owned()),
+        mobile_phone: None,
+        business_phones: Vec::new(),
+        preferred_language: Some(lang.to_owned()),
+        account_enabled: false,
+        user_type: "Member",
+        created: created + Duration::days(rng.random_range(0..300)),
+        licenses: Vec::new(),
+        directory_roles: Vec::new(),
+        changed_seq: 1,
+        deleted_seq: None,
+        purpose,
+    }
 }
 
 fn generate_groups(s: Seed, tenant: &Tenant) -> Vec<SimGroup> {

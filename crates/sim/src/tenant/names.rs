@@ -183,6 +183,16 @@ pub const DISTRIBUTION_LIST_NAMES: &[&str] = &[
 pub type Plan = (&'static str, &'static str, &'static str);
 
 /// (skuId, partNumber, service plans).
+/// Shared mailboxes.
+pub const SHARED_MAILBOX_NAMES: &[&str] = &[
+    "Support",
+    "Sales Team",
+    "Reception",
+    "Info",
+    "Finance Team",
+    "HR Team",
+];
+
 pub const SKUS: &[(&str, &str, &[Plan])] = &[
     (
         "06ebc4ee-1bb5-47dd-8120-11324bc54e06",

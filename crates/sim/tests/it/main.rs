@@ -2,7 +2,11 @@
 
 mod common;
 mod directory;
+mod faults;
 mod graph_auth;
 mod identity;
+mod mailbox;
+mod mailbox_writes;
+mod outlook_throttle;
 mod schema;
 mod setup_writes;

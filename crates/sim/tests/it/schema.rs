@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use serde_json::{Value, json};
 
-use crate::common::{app_token, default_sim, get, send};
+use crate::common::{all_pages, app_token, default_sim, get, send};
 use crate::setup_writes::delegated_token;
 
 #[derive(Debug, Default)]
@@ -122,6 +122,12 @@ impl Schema {
             "Edm.Guid" => value
                 .as_str()
                 .is_some_and(|s| uuid::Uuid::parse_str(s).is_ok()),
+            "Edm.Date" => value.as_str().is_some_and(|s| {
+                s.len() == 10 && s.as_bytes()[4] == b'-' && s.as_bytes()[7] == b'-'
+            }),
+            "Edm.TimeOfDay" => value.as_str().is_some_and(|s| {
+                s.len() >= 8 && s.as_bytes()[2] == b':' && s.as_bytes()[5] == b':'
+            }),
             "Edm.DateTimeOffset" => value.as_str().is_some_and(|s| {
                 time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
                     .is_ok()
@@ -297,6 +303,139 @@ async fn simulator_entities_match_the_csdl_schema() {
         &mut errors,
     );
 
+    assert!(
+        errors.is_empty(),
+        "{} schema mismatches:\n{}",
+        errors.len(),
+        errors.join("\n")
+    );
+}
+
+#[tokio::test]
+async fn mailbox_entities_match_the_csdl_schema() {
+    let schema = Schema::load();
+    let sim = crate::mailbox::mail_sim(53).await;
+    let token = app_token(&sim, "full").await;
+    let users = crate::mailbox::mailbox_users(&sim).await;
+    let mut errors = Vec::new();
+    let values = |body: &Value| body["value"].as_array().cloned().unwrap_or_default();
+    for upn in users["user"]
+        .iter()
+        .take(3)
+        .chain(users["room"].iter().take(1))
+    {
+        let u = |p: &str| format!("/users/{upn}{p}");
+        let folders = all_pages(&sim, &token, &u("/mailFolders?includeHiddenFolders=true")).await;
+        check_all(&schema, "mailFolder", &folders, "mailFolders", &mut errors);
+        let (_, delta) = get(&sim, &token, &u("/mailFolders/delta")).await;
+        check_all(
+            &schema,
+            "mailFolder",
+            &values(&delta),
+            "mailFolders/delta",
+            &mut errors,
+        );
+        let (_, messages) = get(&sim, &token, &u("/messages?$top=200")).await;
+        let messages = values(&messages);
+        if !messages.is_empty() {
+            check_all(&schema, "message", &messages, "messages", &mut errors);
+        }
+        for m in messages
+            .iter()
+            .filter(|m| m["hasAttachments"] == true)
+            .take(5)
+        {
+            let id = m["id"].as_str().expect("id");
+            let (_, list) = get(&sim, &token, &u(&format!("/messages/{id}/attachments"))).await;
+            check_all(
+                &schema,
+                "attachment",
+                &values(&list),
+                "attachments",
+                &mut errors,
+            );
+        }
+        let (_, delta) = get(&sim, &token, &u("/mailFolders/inbox/messages/delta")).await;
+        let delta = values(&delta);
+        if !delta.is_empty() {
+            check_all(&schema, "message", &delta, "messages/delta", &mut errors);
+        }
+        let (_, calendars) = get(&sim, &token, &u("/calendars")).await;
+        check_all(
+            &schema,
+            "calendar",
+            &values(&calendars),
+            "calendars",
+            &mut errors,
+        );
+        let (_, events) = get(&sim, &token, &u("/events?$top=100")).await;
+        let events = values(&events);
+        if !events.is_empty() {
+            check_all(&schema, "event", &events, "events", &mut errors);
+        }
+        let view = all_pages(
+            &sim,
+            &token,
+            &u("/calendarView?startDateTime=2000-01-01T00:00:00Z&endDateTime=2100-01-01T00:00:00Z&$top=100"),
+        )
+        .await;
+        if !view.is_empty() {
+            check_all(&schema, "event", &view, "calendarView", &mut errors);
+        }
+        let (_, folders) = get(&sim, &token, &u("/contactFolders/delta")).await;
+        check_all(
+            &schema,
+            "contactFolder",
+            &values(&folders),
+            "contactFolders",
+            &mut errors,
+        );
+        let (_, contacts) = get(&sim, &token, &u("/contacts?$top=100")).await;
+        let contacts = values(&contacts);
+        if !contacts.is_empty() {
+            check_all(&schema, "contact", &contacts, "contacts", &mut errors);
+        }
+        let (_, mut settings) = get(&sim, &token, &u("/mailboxSettings")).await;
+        if let Some(map) = settings.as_object_mut() {
+            map.remove("@odata.context");
+        }
+        check_all(
+            &schema,
+            "mailboxSettings",
+            &[settings],
+            "mailboxSettings",
+            &mut errors,
+        );
+    }
+    let upn = &users["user"][0];
+    let (status, msg) = send(
+        &sim,
+        reqwest::Method::POST,
+        &token,
+        &format!("/users/{upn}/messages"),
+        Some(json!({"subject": "x"})),
+        &[],
+    )
+    .await;
+    assert_eq!(status, 201);
+    let id = msg["id"].as_str().expect("id");
+    let (status, session) = send(
+        &sim,
+        reqwest::Method::POST,
+        &token,
+        &format!("/users/{upn}/messages/{id}/attachments/createUploadSession"),
+        Some(json!({"AttachmentItem": {"attachmentType": "file", "name": "a.bin", "size": 4_000_000}})),
+        &[],
+    )
+    .await;
+    assert_eq!(status, 201);
+    check_all(
+        &schema,
+        "uploadSession",
+        &[session],
+        "uploadSession",
+        &mut errors,
+    );
     assert!(
         errors.is_empty(),
         "{} schema mismatches:\n{}",
