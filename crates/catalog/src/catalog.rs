@@ -137,6 +137,19 @@ pub trait Catalog: Send + Sync + fmt::Debug {
     ) -> Result<(), CatalogError>;
     /// Deletes a checkpoint; `false` if there was none.
     async fn delete_checkpoint(&self, job: &str, resource: &str) -> Result<bool, CatalogError>;
+    /// Saves item records that `job` has durably stored in `resource`, keyed by item id
+    /// (a later record of the same item replaces the earlier one), in one transaction.
+    async fn put_checkpoint_items(
+        &self,
+        job: &str,
+        resource: &str,
+        items: &[(String, Value)],
+    ) -> Result<(), CatalogError>;
+    /// The item records saved by [`Catalog::put_checkpoint_items`], by item id.
+    async fn checkpoint_items(&self, job: &str, resource: &str)
+    -> Result<Vec<Value>, CatalogError>;
+    /// Deletes every checkpoint and checkpoint item of `job` (when it has finished).
+    async fn delete_job_checkpoints(&self, job: &str) -> Result<(), CatalogError>;
 
     /// Places a legal hold; `false` if the same hold (repository, resource, item) was
     /// already placed, in which case the stored one is kept unchanged.

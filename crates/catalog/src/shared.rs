@@ -317,6 +317,63 @@ macro_rules! impl_catalog {
                 Ok(done.rows_affected() > 0)
             }
 
+            async fn put_checkpoint_items(
+                &self,
+                job: &str,
+                resource: &str,
+                items: &[(String, Value)],
+            ) -> Result<(), E> {
+                let action = "saving checkpoint items";
+                let mut tx = self
+                    .pool
+                    .begin_with($begin_write)
+                    .await
+                    .map_err(E::query(action))?;
+                for (id, record) in items {
+                    sqlx::query(sql::PUT_CHECKPOINT_ITEM)
+                        .bind(job)
+                        .bind(resource)
+                        .bind(id.as_str())
+                        .bind(Json(record))
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(E::query(action))?;
+                }
+                tx.commit().await.map_err(E::query(action))?;
+                Ok(())
+            }
+
+            async fn checkpoint_items(&self, job: &str, resource: &str) -> Result<Vec<Value>, E> {
+                let rows: Vec<Json<Value>> = sqlx::query_scalar(sql::GET_CHECKPOINT_ITEMS)
+                    .bind(job)
+                    .bind(resource)
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(E::query("reading checkpoint items"))?;
+                Ok(rows.into_iter().map(|j| j.0).collect())
+            }
+
+            async fn delete_job_checkpoints(&self, job: &str) -> Result<(), E> {
+                let action = "deleting a job's checkpoints";
+                let mut tx = self
+                    .pool
+                    .begin_with($begin_write)
+                    .await
+                    .map_err(E::query(action))?;
+                for statement in [
+                    sql::DELETE_JOB_CHECKPOINTS,
+                    sql::DELETE_JOB_CHECKPOINT_ITEMS,
+                ] {
+                    sqlx::query(statement)
+                        .bind(job)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(E::query(action))?;
+                }
+                tx.commit().await.map_err(E::query(action))?;
+                Ok(())
+            }
+
             async fn add_legal_hold(&self, hold: &LegalHold) -> Result<bool, E> {
                 let item = sql::hold_item(hold.item_id.as_deref())?;
                 let done = sqlx::query(sql::ADD_HOLD)

@@ -120,6 +120,13 @@ pub(crate) const PUT_CHECKPOINT: &str = "INSERT INTO checkpoints \
      run_id = excluded.run_id, updated_at = excluded.updated_at";
 pub(crate) const DELETE_CHECKPOINT: &str =
     "DELETE FROM checkpoints WHERE job = $1 AND resource = $2";
+pub(crate) const PUT_CHECKPOINT_ITEM: &str = "INSERT INTO checkpoint_items \
+     (job, resource, item_id, record) VALUES ($1, $2, $3, $4) \
+     ON CONFLICT (job, resource, item_id) DO UPDATE SET record = excluded.record";
+pub(crate) const GET_CHECKPOINT_ITEMS: &str = "SELECT record FROM checkpoint_items \
+     WHERE job = $1 AND resource = $2 ORDER BY item_id";
+pub(crate) const DELETE_JOB_CHECKPOINTS: &str = "DELETE FROM checkpoints WHERE job = $1";
+pub(crate) const DELETE_JOB_CHECKPOINT_ITEMS: &str = "DELETE FROM checkpoint_items WHERE job = $1";
 
 /// A whole-resource hold is stored with this item id, so that the primary key makes
 /// [`ADD_HOLD`] idempotent on both databases (NULLs never conflict).

@@ -80,7 +80,22 @@ pub async fn record_run(
         manifest_id: Some(id.to_hex()),
         stats: serde_json::to_value(&manifest.stats).unwrap_or_default(),
     };
-    catalog.insert_run(&run).await?;
+    // A backup records its run as `running` when it starts; a rebuild finds none.
+    match catalog.get_run(&run.id).await {
+        Ok(_) => {
+            catalog
+                .finish_run(
+                    &run.id,
+                    run.status,
+                    manifest.finished,
+                    run.manifest_id.as_deref(),
+                    &run.stats,
+                )
+                .await?
+        }
+        Err(CatalogError::NotFound { .. }) => catalog.insert_run(&run).await?,
+        Err(e) => return Err(e.into()),
+    }
     let mut batch = Vec::with_capacity(BATCH);
     let mut deleted: BTreeMap<(String, i128), Vec<String>> = BTreeMap::new();
     let (mut versions, mut deletions) = (0u64, 0u64);

@@ -1,5 +1,6 @@
 //! Command-line arguments.
 
+pub mod backup;
 pub mod repo;
 
 use std::net::SocketAddr;
@@ -44,6 +45,13 @@ pub enum Command {
     /// Create, check, prune and maintain backup repositories.
     #[command(subcommand)]
     Repo(repo::RepoCommand),
+    /// Back up mailboxes, list and show backup runs.
+    #[command(subcommand)]
+    Backup(backup::BackupCommand),
+    /// Browse what a backup run holds.
+    Ls(backup::LsArgs),
+    /// Export a mailbox of a run to standard files (EML, MBOX).
+    Export(backup::ExportArgs),
 }
 
 /// `demo`.
@@ -55,6 +63,9 @@ pub struct DemoArgs {
     /// Users in the simulated tenant.
     #[arg(long, default_value_t = 25)]
     pub users: usize,
+    /// Mailbox sizes relative to a real tenant's (1.0: a few hundred messages each, some with tens of thousands).
+    #[arg(long, default_value_t = 0.05)]
+    pub mail_scale: f64,
 }
 
 /// Where the tenant lives: a named cloud or explicit endpoints.

@@ -1,5 +1,6 @@
 //! One module per command; shared helpers here.
 
+pub mod backup;
 pub mod connector;
 pub mod demo;
 pub mod repo;

@@ -30,6 +30,9 @@ fn main() -> ExitCode {
         Command::Setup(args) => cmd::setup::run(&cli, args),
         Command::Sim(SimCommand::Serve(args)) => cmd::sim::serve(args),
         Command::Repo(command) => cmd::repo::run(&cli, command),
+        Command::Backup(command) => cmd::backup::run(&cli, command),
+        Command::Ls(args) => cmd::backup::ls(&cli, args),
+        Command::Export(args) => cmd::backup::export(&cli, args),
     };
     match result {
         Ok(code) => code,

@@ -9,12 +9,14 @@
 //! - [`setup`]: register m365vault in a tenant for a signed-in administrator.
 
 pub mod check;
+pub mod client;
 pub mod setup;
 pub mod spec;
 pub mod store;
 pub mod vault;
 
 pub use check::{CheckOptions, CheckReport, check};
+pub use client::graph_client;
 pub use spec::{ConnectorSecret, ConnectorSpec, CredentialInfo};
 pub use store::{ConnectorStore, StoreError};
 pub use vault::{Vault, VaultError};

@@ -376,6 +376,23 @@ impl RunWriter {
         }
     }
 
+    /// Adds records to the item list one after the other, with no other record between them.
+    pub async fn add_records(&self, records: &[ItemRecord]) -> Result<(), StoreError> {
+        {
+            let mut items = lock(&self.items);
+            items.0 += records.len() as u64;
+            items.1 += records.iter().map(|r| r.size).sum::<u64>();
+        }
+        let mut list = self.list.lock().await;
+        let pipeline = list
+            .as_mut()
+            .ok_or_else(|| StoreError::Invalid("the run is already finished".into()))?;
+        for record in records {
+            pipeline.write(&record.to_line()).await?;
+        }
+        Ok(())
+    }
+
     /// Records an item that could not be read; the run will end as partial.
     pub fn add_failed(&self, failed: FailedItem) {
         lock(&self.failed).push(failed);
@@ -451,6 +468,16 @@ impl ItemWriter<'_> {
 
     /// Ends the item and adds its record to the run.
     pub async fn finish(self) -> Result<ItemRecord, StoreError> {
+        let run = self.run;
+        let record = self.finish_unlisted().await?;
+        run.add_record(&record).await?;
+        Ok(record)
+    }
+
+    /// Ends the item without adding its record to the run's item list; the caller
+    /// adds it later ([`RunWriter::add_records`]), to keep each resource's records
+    /// together and in a stable order, which lets unchanged lists deduplicate.
+    pub async fn finish_unlisted(self) -> Result<ItemRecord, StoreError> {
         let (chunks, size) = self.pipeline.finish().await?;
         let hash = self.run.shared.repo.item_hash(&chunks);
         let info = self.info;
@@ -466,7 +493,6 @@ impl ItemWriter<'_> {
             meta: info.meta,
             chunks,
         };
-        self.run.add_record(&record).await?;
         Ok(record)
     }
 }

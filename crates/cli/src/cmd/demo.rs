@@ -1,6 +1,7 @@
-//! `m365vault demo`: the main job on the embedded default. Today it starts a
-//! simulated tenant in-process, adds connectors for it and prints their checks;
-//! it grows with every feature.
+//! `m365vault demo`: the main job on the embedded default. It starts a simulated
+//! tenant in-process, adds connectors for it and prints their checks, backs up every
+//! mailbox into a local repository with a SQLite catalog, lists the run and exports
+//! one mailbox; it grows with every feature.
 
 use std::process::ExitCode;
 
@@ -64,6 +65,7 @@ pub fn run(cli: &Cli, args: &DemoArgs) -> Result<ExitCode> {
         SimConfig {
             seed: args.seed,
             users: args.users,
+            mail_scale: args.mail_scale,
             ..SimConfig::default()
         },
         "127.0.0.1:0".parse()?,
@@ -90,11 +92,15 @@ pub fn run(cli: &Cli, args: &DemoArgs) -> Result<ExitCode> {
         let spec = store.get(name)?;
         reports.push(check::check(&rt, &store, &spec, &CheckOptions::default())?);
     }
+    let backup = rt.block_on(demo_backup(&store, &dir))?;
     if cli.json {
         cmd::print_json(&json!({
             "data_dir": dir,
             "simulator": {"url": server.base_url, "tenant_id": server.credentials.tenant_id, "tenant_domain": server.credentials.tenant_domain},
             "checks": reports,
+            "backup": backup.summary,
+            "runs": backup.runs,
+            "export": {"mailbox": backup.exported_mailbox, "out": backup.export_dir, "files": backup.export.files, "messages": backup.export.items},
         }))?;
     } else {
         println!("m365vault demo");
@@ -115,12 +121,132 @@ pub fn run(cli: &Cli, args: &DemoArgs) -> Result<ExitCode> {
         println!(
             "that only has mail permissions, so the check names what to grant before its files can be backed up."
         );
+        println!();
+        println!("== m365vault backup run --connector demo --all ==");
+        println!(
+            "Repository       {} (passphrase in {})",
+            backup.repo.display(),
+            backup.passphrase_file.display()
+        );
+        print!("{}", backup.rendered);
+        println!();
+        println!("== m365vault backup list ==");
+        for r in &backup.runs {
+            println!("{}  {:<9} {} items", r.id, r.status, r.items);
+        }
+        println!();
+        println!(
+            "== m365vault export --run latest --user {} --format mbox ==",
+            backup.exported_mailbox
+        );
+        println!(
+            "{} messages in {} folder files under {}",
+            backup.export.items,
+            backup.export.files,
+            backup.export_dir.display()
+        );
     }
     rt.block_on(server.stop());
-    // The demo succeeded when the fully consented connector checks green.
-    Ok(if reports.first().is_some_and(|r| r.ok) {
-        ExitCode::SUCCESS
+    // The demo succeeded when the fully consented connector checks green and the backup is complete.
+    Ok(
+        if reports.first().is_some_and(|r| r.ok) && backup.summary.status == "complete" {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(crate::EXIT_CHECK_FAILED)
+        },
+    )
+}
+
+/// What the demo's backup did.
+struct DemoBackup {
+    repo: std::path::PathBuf,
+    passphrase_file: std::path::PathBuf,
+    summary: engine::BackupSummary,
+    rendered: String,
+    runs: Vec<engine::browse::RunEntry>,
+    exported_mailbox: String,
+    export_dir: std::path::PathBuf,
+    export: engine::export::ExportSummary,
+}
+
+/// Backs up every mailbox of the demo tenant, lists the runs and exports one mailbox.
+async fn demo_backup(store: &ConnectorStore, dir: &std::path::Path) -> Result<DemoBackup> {
+    use std::sync::Arc;
+
+    let spec = store.get("demo")?;
+    let graph = connector::graph_client(&spec, store.app_credential(&spec)?)?;
+    let repo_dir = dir.join("repo");
+    let passphrase_file = dir.join("demo-passphrase");
+    let passphrase = if passphrase_file.exists() {
+        std::fs::read_to_string(&passphrase_file)?.trim().to_owned()
     } else {
-        ExitCode::from(crate::EXIT_CHECK_FAILED)
+        let p = format!("demo-{:032x}", rand::random::<u128>());
+        connector::vault::write_private(&passphrase_file, p.as_bytes())?;
+        p
+    };
+    let blobs: Arc<dyn store::BlobStore> = store::Location::Local(repo_dir.clone()).open()?;
+    let repo = if repo_dir.join("config").exists() {
+        store::Repository::open(blobs, SecretString::from(passphrase)).await?
+    } else {
+        store::Repository::init(
+            blobs,
+            SecretString::from(passphrase),
+            store::InitOptions::default(),
+        )
+        .await?
+    };
+    let catalog = catalog::open(&dir.join("catalog.db").display().to_string()).await?;
+    let target = engine::Target {
+        repo: Arc::new(repo),
+        location: repo_dir.display().to_string(),
+        catalog,
+    };
+    let mailboxes = engine::resolve(
+        &graph,
+        &engine::ScopeSpec {
+            all: true,
+            ..engine::ScopeSpec::default()
+        },
+    )
+    .await?;
+    let tenant = spec
+        .tenant_guid
+        .map(|g| g.to_string())
+        .unwrap_or_else(|| spec.tenant_id.to_string());
+    let mut options = engine::BackupOptions::new("demo", tenant);
+    options.data.calendar = false;
+    options.data.contacts = false;
+    let first = mailboxes.first().map(|m| m.upn.clone()).unwrap_or_default();
+    let summary = engine::backup(
+        graph,
+        &target,
+        mailboxes,
+        options,
+        Arc::new(engine::Progress::default()),
+    )
+    .await?;
+    let rendered = crate::cmd::backup::render_summary(&summary);
+    let runs =
+        engine::browse::list_runs(&target.repo, target.catalog.as_ref(), Some("demo")).await?;
+    let run =
+        engine::browse::open_run(&target.repo, target.catalog.as_ref(), &summary.run_id).await?;
+    let export_dir = dir.join("export").join(&first);
+    let export = engine::export::export_mail(
+        &target.repo,
+        &run.manifest,
+        &first,
+        engine::export::ExportFormat::Mbox,
+        &export_dir,
+    )
+    .await?;
+    Ok(DemoBackup {
+        repo: repo_dir,
+        passphrase_file,
+        summary,
+        rendered,
+        runs,
+        exported_mailbox: first,
+        export_dir,
+        export,
     })
 }

@@ -1,0 +1,103 @@
+//! Arguments of `m365vault backup …`, `ls` and `export`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
+
+use super::repo::RepoArgs;
+
+/// `backup …`.
+#[derive(Debug, Subcommand)]
+pub enum BackupCommand {
+    /// Back up mailboxes now (an interrupted run is resumed).
+    Run(BackupRunArgs),
+    /// List the backup runs of the repository.
+    List(BackupListArgs),
+    /// Show what one run did: counts, failures, mailboxes.
+    Show(BackupShowArgs),
+}
+
+/// `backup run`.
+#[derive(Debug, Args)]
+pub struct BackupRunArgs {
+    /// The connector (tenant and app) to read with.
+    #[arg(long, value_name = "NAME")]
+    pub connector: String,
+    /// Users to back up: principal names, mail addresses or object ids (comma-separated).
+    #[arg(long, value_name = "UPN,…", value_delimiter = ',')]
+    pub users: Vec<String>,
+    /// Groups or distribution lists whose members (transitively) to back up.
+    #[arg(long, value_name = "GROUP,…", value_delimiter = ',')]
+    pub groups: Vec<String>,
+    /// Every user with a mailbox.
+    #[arg(long)]
+    pub all: bool,
+    /// Users, or groups whose members, to leave out.
+    #[arg(long, value_name = "UPN|GROUP,…", value_delimiter = ',')]
+    pub exclude: Vec<String>,
+    /// What to back up: mail, calendar, contacts (comma-separated).
+    #[arg(long, value_name = "LIST", default_value = "mail,calendar,contacts")]
+    pub data: String,
+    /// Mailboxes backed up at once (each within Microsoft's per-mailbox limits).
+    #[arg(long, value_name = "N", default_value_t = 16)]
+    pub mailboxes_at_once: usize,
+    /// Seconds between checkpoints: an interrupted run resumes from the last one.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30.0)]
+    pub checkpoint_every: f64,
+    /// The repository.
+    #[command(flatten)]
+    pub repo: RepoArgs,
+}
+
+/// `backup list`.
+#[derive(Debug, Args)]
+pub struct BackupListArgs {
+    /// Only runs of this connector.
+    #[arg(long, value_name = "NAME")]
+    pub connector: Option<String>,
+    /// The repository.
+    #[command(flatten)]
+    pub repo: RepoArgs,
+}
+
+/// `backup show`.
+#[derive(Debug, Args)]
+pub struct BackupShowArgs {
+    /// The run: its id, a unique prefix of it, or `latest`.
+    pub run: String,
+    /// The repository.
+    #[command(flatten)]
+    pub repo: RepoArgs,
+}
+
+/// `ls`.
+#[derive(Debug, Args)]
+pub struct LsArgs {
+    /// The run: its id, a unique prefix of it, or `latest`.
+    pub run: String,
+    /// What to list: nothing for the mailboxes, `UPN` for a mailbox's folders, `UPN/Inbox/…` for a folder.
+    pub path: Option<String>,
+    /// The repository.
+    #[command(flatten)]
+    pub repo: RepoArgs,
+}
+
+/// `export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The run: its id, a unique prefix of it, or `latest`.
+    #[arg(long, value_name = "RUN")]
+    pub run: String,
+    /// The mailbox to export.
+    #[arg(long, value_name = "UPN")]
+    pub user: String,
+    /// eml (a file per message) or mbox (a file per folder, mboxrd).
+    #[arg(long, value_name = "FORMAT")]
+    pub format: String,
+    /// The folder to write into (created if needed).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// The repository.
+    #[command(flatten)]
+    pub repo: RepoArgs,
+}

@@ -1,0 +1,334 @@
+//! `m365vault backup run|list|show`, `ls` and `export`.
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use engine::browse::{self, LsEntry};
+use engine::export::ExportFormat;
+use engine::{BackupOptions, BackupSummary, DataSelection, Progress, ScopeSpec, Target};
+
+use crate::cli::Cli;
+use crate::cli::backup::{
+    BackupCommand, BackupListArgs, BackupRunArgs, BackupShowArgs, ExportArgs, LsArgs,
+};
+use crate::cmd::{self, repo as repo_cmd};
+
+/// Exit status of a run that ended partial (some items could not be read).
+pub const EXIT_PARTIAL: u8 = 3;
+
+/// Runs a `backup` command.
+pub fn run(cli: &Cli, command: &BackupCommand) -> Result<ExitCode> {
+    let rt = cmd::runtime()?;
+    rt.block_on(async {
+        match command {
+            BackupCommand::Run(args) => backup_run(cli, args).await,
+            BackupCommand::List(args) => list(cli, args).await,
+            BackupCommand::Show(args) => show(cli, args).await,
+        }
+    })
+}
+
+async fn backup_run(cli: &Cli, args: &BackupRunArgs) -> Result<ExitCode> {
+    let data: DataSelection = args
+        .data
+        .parse()
+        .map_err(|e: String| anyhow::anyhow!("--data: {e}"))?;
+    let store = cmd::store(cli.data_dir.as_deref())?;
+    let spec = store.get(&args.connector)?;
+    let credential = store.app_credential(&spec)?;
+    let graph = connector::graph_client(&spec, credential)?;
+    let scope = ScopeSpec {
+        users: args.users.clone(),
+        groups: args.groups.clone(),
+        all: args.all,
+        exclude: args.exclude.clone(),
+    };
+    let (repo, location) = repo_cmd::open(&args.repo).await?;
+    let catalog = repo_cmd::catalog(cli, &args.repo).await?;
+    let mailboxes = engine::resolve(&graph, &scope)
+        .await
+        .context("cannot work out which mailboxes to back up")?;
+    let tenant = spec
+        .tenant_guid
+        .map(|g| g.to_string())
+        .unwrap_or_else(|| spec.tenant_id.to_string());
+    let mut options = BackupOptions::new(&spec.name, tenant);
+    options.data = data;
+    options.mailboxes_at_once = args.mailboxes_at_once.max(1);
+    if !(args.checkpoint_every.is_finite() && args.checkpoint_every >= 0.0) {
+        anyhow::bail!("--checkpoint-every takes a number of seconds, such as 30");
+    }
+    options.checkpoint_interval = Duration::from_secs_f64(args.checkpoint_every);
+    let target = Target {
+        repo,
+        location,
+        catalog,
+    };
+    let progress = Arc::new(Progress::default());
+    let bar = (!cli.json && std::io::stderr().is_terminal())
+        .then(|| spawn_progress(Arc::clone(&progress)));
+    let result = engine::backup(graph, &target, mailboxes, options, progress).await;
+    if let Some((stop, handle)) = bar {
+        let _ = stop.send(());
+        let _ = handle.await;
+    }
+    let summary = result?;
+    if cli.json {
+        cmd::print_json(&summary)?;
+    } else {
+        print!("{}", render_summary(&summary));
+    }
+    Ok(if summary.status == "complete" {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_PARTIAL)
+    })
+}
+
+/// A line of progress on standard error, redrawn until told to stop.
+fn spawn_progress(
+    progress: Arc<Progress>,
+) -> (
+    tokio::sync::oneshot::Sender<()>,
+    tokio::task::JoinHandle<()>,
+) {
+    let (tx, mut rx) = tokio::sync::oneshot::channel::<()>();
+    let handle = tokio::spawn(async move {
+        let draw = |p: &Progress| {
+            eprint!(
+                "\r\x1b[2K  mailboxes {}/{}  items {}  read {} ({})  failed {}",
+                Progress::get(&p.resources_done),
+                Progress::get(&p.resources),
+                Progress::get(&p.items),
+                Progress::get(&p.items_read),
+                repo_cmd::human(Progress::get(&p.bytes_read)),
+                Progress::get(&p.failed),
+            );
+        };
+        loop {
+            tokio::select! {
+                _ = &mut rx => break,
+                _ = tokio::time::sleep(Duration::from_millis(250)) => draw(&progress),
+            }
+        }
+        draw(&progress);
+        eprintln!();
+    });
+    (tx, handle)
+}
+
+pub fn render_summary(s: &BackupSummary) -> String {
+    let mut out = format!(
+        "run {}: {}{}\n  {} mailboxes, {} items ({}), {} read from Microsoft 365, {} new in the repository\n  {} Graph requests, {} throttled, {:.1} s\n",
+        s.run_id,
+        s.status,
+        if s.resumed { " (resumed)" } else { "" },
+        s.mailboxes,
+        s.items,
+        repo_cmd::human(s.bytes),
+        s.items_read,
+        repo_cmd::human(s.stored_bytes),
+        s.requests,
+        s.throttled,
+        s.seconds,
+    );
+    if !s.without_mailbox.is_empty() {
+        out.push_str(&format!(
+            "  without a mailbox (skipped): {}\n",
+            s.without_mailbox.join(", ")
+        ));
+    }
+    if !s.failures.is_empty() {
+        out.push_str(&format!(
+            "  {} items could not be read; the next run retries them:\n",
+            s.failures.len()
+        ));
+        for f in s.failures.iter().take(20) {
+            let what = if f.id.is_empty() {
+                "(whole part)"
+            } else {
+                &f.id
+            };
+            out.push_str(&format!("    {} {what}: {}\n", f.resource, f.error));
+        }
+        if s.failures.len() > 20 {
+            out.push_str(&format!(
+                "    … and {} more (--json lists all)\n",
+                s.failures.len() - 20
+            ));
+        }
+    }
+    out
+}
+
+async fn list(cli: &Cli, args: &BackupListArgs) -> Result<ExitCode> {
+    let (repo, _) = repo_cmd::open(&args.repo).await?;
+    let catalog = repo_cmd::catalog(cli, &args.repo).await?;
+    let runs = browse::list_runs(&repo, catalog.as_ref(), args.connector.as_deref()).await?;
+    if cli.json {
+        let rows: Vec<serde_json::Value> = runs
+            .iter()
+            .map(|r| {
+                serde_json::json!({
+                    "id": r.id,
+                    "status": r.status,
+                    "started_at": fmt_time(Some(r.started_at)),
+                    "finished_at": fmt_time(r.finished_at),
+                })
+            })
+            .collect();
+        cmd::print_json(&rows)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    if runs.is_empty() {
+        println!(
+            "no backup runs yet; start one with `m365vault backup run --connector NAME --all`"
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!(
+        "{:<28} {:<9} {:<21} {:>9} {:>10}  connector",
+        "run", "status", "started", "items", "size"
+    );
+    for r in runs {
+        println!(
+            "{:<28} {:<9} {:<21} {:>9} {:>10}  {}",
+            r.id,
+            r.status,
+            repo_cmd::when(r.started_at),
+            r.items,
+            repo_cmd::human(r.bytes),
+            r.connector.unwrap_or_default()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn fmt_time(t: Option<time::OffsetDateTime>) -> serde_json::Value {
+    t.and_then(|t| {
+        t.format(&time::format_description::well_known::Rfc3339)
+            .ok()
+    })
+    .map(serde_json::Value::String)
+    .unwrap_or(serde_json::Value::Null)
+}
+
+async fn show(cli: &Cli, args: &BackupShowArgs) -> Result<ExitCode> {
+    let (repo, _) = repo_cmd::open(&args.repo).await?;
+    let catalog = repo_cmd::catalog(cli, &args.repo).await?;
+    let run = browse::open_run(&repo, catalog.as_ref(), &args.run).await?;
+    let mailboxes = browse::ls(&repo, &run.manifest, "/").await?;
+    let m = &run.manifest;
+    if cli.json {
+        cmd::print_json(&serde_json::json!({
+            "id": run.record.id,
+            "status": run.record.status,
+            "started_at": fmt_time(Some(m.started)),
+            "finished_at": fmt_time(Some(m.finished)),
+            "labels": m.labels,
+            "stats": m.stats,
+            "failed": m.failed,
+            "mailboxes": mailboxes,
+        }))?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("run {}: {}", run.record.id, run.record.status);
+    println!(
+        "  {} → {} on {}",
+        repo_cmd::when(m.started),
+        repo_cmd::when(m.finished),
+        m.hostname
+    );
+    for (k, v) in &m.labels {
+        println!("  {k}: {v}");
+    }
+    println!(
+        "  {} items, {}; {} new in the repository",
+        m.stats.items,
+        repo_cmd::human(m.stats.bytes),
+        repo_cmd::human(m.stats.stored_bytes)
+    );
+    println!("  mailboxes:");
+    for e in &mailboxes {
+        println!(
+            "    {:<40} {:>7} items {:>10}",
+            e.name,
+            e.items.unwrap_or(0),
+            repo_cmd::human(e.size)
+        );
+    }
+    if !m.failed.is_empty() {
+        println!("  could not be read ({}):", m.failed.len());
+        for f in &m.failed {
+            println!("    {} {}: {}", f.resource, f.id, f.error);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `ls RUN [PATH]`.
+pub fn ls(cli: &Cli, args: &LsArgs) -> Result<ExitCode> {
+    let rt = cmd::runtime()?;
+    rt.block_on(async {
+        let (repo, _) = repo_cmd::open(&args.repo).await?;
+        let catalog = repo_cmd::catalog(cli, &args.repo).await?;
+        let run = browse::open_run(&repo, catalog.as_ref(), &args.run).await?;
+        let path = args.path.clone().unwrap_or_default();
+        let entries = browse::ls(&repo, &run.manifest, &path).await?;
+        if cli.json {
+            cmd::print_json(&entries)?;
+        } else {
+            for e in &entries {
+                println!("{}", render_entry(e));
+            }
+        }
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+fn render_entry(e: &LsEntry) -> String {
+    match e.items {
+        Some(n) => format!("{}/  ({n} items, {})", e.name, repo_cmd::human(e.size)),
+        None => format!(
+            "{:<17} {:>9}  {}  [{}]",
+            e.time.map(repo_cmd::when).unwrap_or_default(),
+            repo_cmd::human(e.size),
+            e.name,
+            e.id.as_deref().unwrap_or_default()
+        ),
+    }
+}
+
+/// `export`.
+pub fn export(cli: &Cli, args: &ExportArgs) -> Result<ExitCode> {
+    let format: ExportFormat = args
+        .format
+        .parse()
+        .map_err(|e: String| anyhow::anyhow!("--format: {e}"))?;
+    let rt = cmd::runtime()?;
+    rt.block_on(async {
+        let (repo, _) = repo_cmd::open(&args.repo).await?;
+        let catalog = repo_cmd::catalog(cli, &args.repo).await?;
+        let run = browse::open_run(&repo, catalog.as_ref(), &args.run).await?;
+        let summary =
+            engine::export::export_mail(&repo, &run.manifest, &args.user, format, &args.out)
+                .await?;
+        if cli.json {
+            cmd::print_json(&summary)?;
+        } else {
+            println!(
+                "exported {} messages ({}) of {} from run {} into {} files under {}",
+                summary.items,
+                repo_cmd::human(summary.bytes),
+                args.user,
+                run.record.id,
+                summary.files,
+                args.out.display()
+            );
+        }
+        Ok(ExitCode::SUCCESS)
+    })
+}

@@ -1,0 +1,300 @@
+//! A backup run: resume or start, read every mailbox in scope in parallel, write
+//! the manifest, then record the run, its item versions and its cursors in the
+//! catalog. A run interrupted at any point is resumed by the next one.
+
+use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
+use std::time::Instant;
+
+use catalog::{Catalog, CursorRecord, RunFilter, RunRecord, RunStatus};
+use futures::StreamExt;
+use graph::GraphClient;
+use serde::Serialize;
+use store::manifest::FailedItem;
+use store::{ManifestId, Repository, RunOutcome, RunWriter, WriteOptions};
+use time::OffsetDateTime;
+
+use crate::baseline::Baseline;
+use crate::checkpoint::Checkpointer;
+use crate::context::{BackupOptions, Progress, RunContext};
+use crate::error::EngineError;
+use crate::exchange::{MailboxOutcome, backup_mailbox};
+use crate::limiter::{Limits, Scheduler};
+use crate::scope::Mailbox;
+
+/// What a backup run did (`backup run --json`).
+#[derive(Debug, Clone, Serialize)]
+pub struct BackupSummary {
+    /// The run.
+    pub run_id: String,
+    /// `complete`, `partial` or `failed`.
+    pub status: &'static str,
+    /// Items listed in the run.
+    pub items: u64,
+    /// Their bytes.
+    pub bytes: u64,
+    /// Items (or whole parts of mailboxes) that could not be read.
+    pub failed_items: u64,
+    /// Graph responses that were 429 or 503.
+    pub throttled: u64,
+    /// Graph requests sent.
+    pub requests: u64,
+    /// Items read from Microsoft 365 (the rest were unchanged since the previous run).
+    pub items_read: u64,
+    /// Bytes new to the repository after deduplication and compression.
+    pub stored_bytes: u64,
+    /// Mailboxes backed up.
+    pub mailboxes: u64,
+    /// Users in scope without an Exchange Online mailbox.
+    pub without_mailbox: Vec<String>,
+    /// Whether this run continued an interrupted one.
+    pub resumed: bool,
+    /// Seconds the run took.
+    pub seconds: f64,
+    /// What failed, with Graph's error.
+    pub failures: Vec<FailedItem>,
+}
+
+fn new_run_id(now: OffsetDateTime) -> String {
+    let stamp = format!(
+        "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
+        now.year(),
+        u8::from(now.month()),
+        now.day(),
+        now.hour(),
+        now.minute(),
+        now.second()
+    );
+    format!("{stamp}-{:08x}", rand::random::<u32>())
+}
+
+/// The manifest run `run_id` wrote, if it got that far.
+async fn find_manifest(
+    repo: &Repository,
+    run_id: &str,
+) -> Result<Option<(ManifestId, store::Manifest)>, EngineError> {
+    for id in repo.list_manifests().await? {
+        let m = repo.read_manifest(id).await?;
+        if m.run_id == run_id {
+            return Ok(Some((id, m)));
+        }
+    }
+    Ok(None)
+}
+
+/// Where a backup writes.
+pub struct Target {
+    /// The repository.
+    pub repo: Arc<Repository>,
+    /// Its location as shown to people (recorded in the catalog).
+    pub location: String,
+    /// The catalog.
+    pub catalog: Arc<dyn Catalog>,
+}
+
+/// Backs up `mailboxes`; `progress` is updated as it goes.
+pub async fn backup(
+    graph: GraphClient,
+    target: &Target,
+    mailboxes: Vec<Mailbox>,
+    options: BackupOptions,
+    progress: Arc<Progress>,
+) -> Result<BackupSummary, EngineError> {
+    let clock = Instant::now();
+    let before = graph.counters();
+    let catalog = Arc::clone(&target.catalog);
+    let repo = Arc::clone(&target.repo);
+    catalog::sync::record_repository(catalog.as_ref(), &repo, &target.location).await?;
+    let repository_id = repo.config().id.to_hex();
+    let runs = catalog
+        .list_runs(&RunFilter {
+            repository_id: Some(repository_id.clone()),
+            connector: Some(options.connector.clone()),
+            limit: Some(50),
+            ..RunFilter::default()
+        })
+        .await?;
+    let unfinished = runs
+        .first()
+        .filter(|r| r.kind == "backup" && r.manifest_id.is_none())
+        .cloned();
+    let now = OffsetDateTime::now_utc();
+    // A run interrupted after its manifest was written but before the catalog heard of
+    // it is finished: record it, and start a new run.
+    let unfinished = match unfinished {
+        Some(r) => match find_manifest(&repo, &r.id).await? {
+            Some((id, manifest)) => {
+                tracing::info!(run = %r.id, "the interrupted run had finished; recording it");
+                catalog::sync::record_run(catalog.as_ref(), &repo, id, &manifest).await?;
+                catalog.delete_job_checkpoints(&r.id).await?;
+                None
+            }
+            None => Some(r),
+        },
+        None => None,
+    };
+    // The run this one builds on (listed again: the interrupted run may just have been recorded).
+    let previous = catalog
+        .list_runs(&RunFilter {
+            repository_id: Some(repository_id.clone()),
+            connector: Some(options.connector.clone()),
+            limit: Some(50),
+            ..RunFilter::default()
+        })
+        .await?
+        .into_iter()
+        .find(|r| {
+            r.manifest_id.is_some() && matches!(r.status, RunStatus::Success | RunStatus::Partial)
+        });
+    let previous = previous.as_ref();
+    let resumed = unfinished.is_some();
+    let (run_id, started) = match unfinished {
+        Some(r) => {
+            tracing::info!(run = %r.id, "resuming the interrupted run");
+            (r.id, r.started_at)
+        }
+        None => {
+            let run = RunRecord {
+                id: new_run_id(now),
+                repository_id: repository_id.clone(),
+                connector: Some(options.connector.clone()),
+                tenant_id: Some(options.tenant_id.clone()),
+                kind: "backup".into(),
+                status: RunStatus::Running,
+                started_at: now,
+                finished_at: None,
+                manifest_id: None,
+                stats: serde_json::json!({}),
+            };
+            catalog.insert_run(&run).await?;
+            (run.id, now)
+        }
+    };
+    let resources: HashSet<String> = mailboxes.iter().map(|m| m.upn.clone()).collect();
+    let baseline = match previous.and_then(|r| r.manifest_id.as_deref()) {
+        Some(hex) => {
+            let id: ManifestId = hex.parse().map_err(|_| {
+                EngineError::NotFound(format!(
+                    "the catalog names manifest {hex}, which is not a manifest id; run `m365vault repo rebuild-catalog`"
+                ))
+            })?;
+            match repo.read_manifest(id).await {
+                Ok(m) => Baseline::load(&repo, &m, &resources).await?,
+                Err(e) => {
+                    tracing::warn!(manifest = hex, error = %e, "the previous run cannot be read; reading everything again");
+                    Baseline::empty()
+                }
+            }
+        }
+        None => Baseline::empty(),
+    };
+    let mut labels = BTreeMap::new();
+    labels.insert("connector".to_owned(), options.connector.clone());
+    labels.insert("tenant".to_owned(), options.tenant_id.clone());
+    labels.insert("kind".to_owned(), "backup".to_owned());
+    let writer = RunWriter::start_at(
+        Arc::clone(&repo),
+        run_id.clone(),
+        labels,
+        WriteOptions::default(),
+        started,
+    )
+    .await?;
+    progress
+        .resources
+        .store(mailboxes.len() as u64, std::sync::atomic::Ordering::Relaxed);
+    let at_once = options.mailboxes_at_once.max(1);
+    let ctx = RunContext {
+        graph: graph.clone(),
+        repo: Arc::clone(&repo),
+        writer,
+        catalog: Arc::clone(&catalog),
+        run_id: run_id.clone(),
+        baseline,
+        checkpointer: Checkpointer::new(options.checkpoint_interval),
+        scheduler: Scheduler::new(Limits::OUTLOOK),
+        options: options.clone(),
+        progress: Arc::clone(&progress),
+    };
+    let outcomes: Vec<(Mailbox, Result<MailboxOutcome, EngineError>)> =
+        futures::stream::iter(mailboxes)
+            .map(|m| {
+                let ctx = &ctx;
+                async move {
+                    let r = backup_mailbox(ctx, &m).await;
+                    (m, r)
+                }
+            })
+            .buffer_unordered(at_once)
+            .collect()
+            .await;
+    let mut failures = Vec::new();
+    let mut cursors = Vec::new();
+    let mut without_mailbox = Vec::new();
+    let mut mailbox_count = 0;
+    for (m, r) in outcomes {
+        match r {
+            Ok(o) if o.no_mailbox => without_mailbox.push(m.upn),
+            Ok(o) => {
+                mailbox_count += 1;
+                failures.extend(o.failed);
+                cursors.extend(o.cursors.into_iter().map(|(s, c)| (m.upn.clone(), s, c)));
+            }
+            Err(e) => {
+                // The run cannot be completed; its checkpoints stay for the next one.
+                let _ = catalog
+                    .finish_run(
+                        &run_id,
+                        RunStatus::Failed,
+                        OffsetDateTime::now_utc(),
+                        None,
+                        &serde_json::json!({"error": e.to_string()}),
+                    )
+                    .await;
+                return Err(e);
+            }
+        }
+    }
+    let RunContext { writer, .. } = ctx;
+    for f in &failures {
+        writer.add_failed(f.clone());
+    }
+    let (manifest_id, manifest) = writer.finish().await?;
+    catalog::sync::record_run(catalog.as_ref(), &repo, manifest_id, &manifest).await?;
+    let saved = OffsetDateTime::now_utc();
+    for (resource, scope, cursor) in cursors {
+        catalog
+            .put_cursor(
+                &options.connector,
+                &resource,
+                &scope,
+                &CursorRecord {
+                    cursor,
+                    run_id: Some(run_id.clone()),
+                    updated_at: saved,
+                },
+            )
+            .await?;
+    }
+    catalog.delete_job_checkpoints(&run_id).await?;
+    let after = graph.counters();
+    Ok(BackupSummary {
+        run_id,
+        status: match manifest.outcome {
+            RunOutcome::Complete => "complete",
+            RunOutcome::Partial => "partial",
+        },
+        items: manifest.stats.items,
+        bytes: manifest.stats.bytes,
+        failed_items: manifest.failed.len() as u64,
+        throttled: after.throttled - before.throttled,
+        requests: after.requests - before.requests,
+        items_read: Progress::get(&progress.items_read),
+        stored_bytes: manifest.stats.stored_bytes,
+        mailboxes: mailbox_count,
+        without_mailbox,
+        resumed,
+        seconds: clock.elapsed().as_secs_f64(),
+        failures: manifest.failed,
+    })
+}

@@ -1,0 +1,204 @@
+//! Export: a mailbox of a run as standard files that other clients read — one
+//! `.eml` per message, or one mboxrd file per folder.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use store::{ItemRecord, Manifest, Repository};
+use time::OffsetDateTime;
+use tokio::io::AsyncWriteExt;
+
+use crate::browse::each_item;
+use crate::context::parse_time;
+use crate::error::EngineError;
+
+/// The file format of an export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ExportFormat {
+    /// One RFC 5322 file per message.
+    Eml,
+    /// One mboxrd file per folder.
+    Mbox,
+}
+
+impl std::str::FromStr for ExportFormat {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "eml" => Ok(ExportFormat::Eml),
+            "mbox" => Ok(ExportFormat::Mbox),
+            other => Err(format!("unknown export format '{other}'; use eml or mbox")),
+        }
+    }
+}
+
+/// What was exported.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ExportSummary {
+    /// Files written.
+    pub files: u64,
+    /// Items exported.
+    pub items: u64,
+    /// Bytes of item content exported.
+    pub bytes: u64,
+}
+
+/// A folder path as a relative file-system path: each segment made safe.
+fn folder_dir(path: &str) -> PathBuf {
+    let mut out = PathBuf::new();
+    for seg in path.split('/').filter(|s| !s.is_empty()) {
+        out.push(safe_name(&seg.replace("%2F", "-").replace("%25", "%")));
+    }
+    out
+}
+
+/// A file or directory name without separators, control characters or Windows'
+/// reserved names.
+fn safe_name(name: &str) -> String {
+    let mut s: String = name
+        .chars()
+        .map(|c| match c {
+            '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|' => '_',
+            c if c.is_control() => '_',
+            c => c,
+        })
+        .collect();
+    s = s.trim_matches([' ', '.']).to_owned();
+    let upper = s.to_ascii_uppercase();
+    let stem = upper.split('.').next().unwrap_or_default();
+    let reserved = matches!(stem, "CON" | "PRN" | "AUX" | "NUL")
+        || ((stem.starts_with("COM") || stem.starts_with("LPT"))
+            && stem.len() == 4
+            && stem.as_bytes()[3].is_ascii_digit());
+    if s.is_empty() || reserved {
+        s = format!("_{s}");
+    }
+    s.chars().take(120).collect()
+}
+
+fn received(r: &ItemRecord) -> OffsetDateTime {
+    parse_time(r.meta.get("receivedDateTime"))
+        .or(r.modified)
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+}
+
+fn sender(r: &ItemRecord) -> String {
+    r.meta
+        .pointer("/from/emailAddress/address")
+        .and_then(serde_json::Value::as_str)
+        .unwrap_or("MAILER-DAEMON")
+        .to_owned()
+}
+
+/// Exports the mail of `resource` in `manifest` to directory `out`.
+pub async fn export_mail(
+    repo: &Repository,
+    manifest: &Manifest,
+    resource: &str,
+    format: ExportFormat,
+    out: &Path,
+) -> Result<ExportSummary, EngineError> {
+    let resource = resource.to_ascii_lowercase();
+    let mut by_folder: BTreeMap<String, Vec<ItemRecord>> = BTreeMap::new();
+    let mut any = false;
+    each_item(repo, manifest, |r| {
+        if r.resource == resource {
+            any = true;
+            if r.kind == "mail" {
+                by_folder.entry(r.path.clone()).or_default().push(r);
+            }
+        }
+    })
+    .await?;
+    if !any {
+        return Err(EngineError::NotFound(format!(
+            "run {} holds no mailbox '{resource}'; `m365vault ls {}` lists its mailboxes",
+            manifest.run_id, manifest.run_id
+        )));
+    }
+    tokio::fs::create_dir_all(out)
+        .await
+        .map_err(EngineError::io(format!("creating {}", out.display())))?;
+    let mut summary = ExportSummary::default();
+    for (folder, mut records) in by_folder {
+        records.sort_by_key(received);
+        match format {
+            ExportFormat::Eml => {
+                let dir = out.join(folder_dir(&folder));
+                tokio::fs::create_dir_all(&dir)
+                    .await
+                    .map_err(EngineError::io(format!("creating {}", dir.display())))?;
+                for r in &records {
+                    let subject = r.meta.get("subject").and_then(serde_json::Value::as_str);
+                    let name = formats::eml::eml_file_name(subject, received(r), &r.id);
+                    let mut mime = Vec::with_capacity(r.size as usize);
+                    repo.restore_item(r, &mut mime).await?;
+                    let path = dir.join(name);
+                    tokio::fs::write(&path, &mime)
+                        .await
+                        .map_err(EngineError::io(format!("writing {}", path.display())))?;
+                    summary.files += 1;
+                    summary.items += 1;
+                    summary.bytes += mime.len() as u64;
+                }
+            }
+            ExportFormat::Mbox => {
+                let rel = folder_dir(&folder);
+                let mut path = out.join(&rel);
+                let file_name = format!(
+                    "{}.mbox",
+                    rel.file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_else(|| "mailbox".into())
+                );
+                path.set_file_name(file_name);
+                if let Some(parent) = path.parent() {
+                    tokio::fs::create_dir_all(parent)
+                        .await
+                        .map_err(EngineError::io(format!("creating {}", parent.display())))?;
+                }
+                let mut file = tokio::fs::File::create(&path)
+                    .await
+                    .map_err(EngineError::io(format!("creating {}", path.display())))?;
+                for r in &records {
+                    let mut mime = Vec::with_capacity(r.size as usize);
+                    repo.restore_item(r, &mut mime).await?;
+                    let mut w = formats::mbox::MboxWriter::new(Vec::with_capacity(mime.len() + 64));
+                    w.add(&mime, &sender(r), received(r))
+                        .map_err(EngineError::io("formatting mbox"))?;
+                    let bytes = w.finish().map_err(EngineError::io("formatting mbox"))?;
+                    file.write_all(&bytes)
+                        .await
+                        .map_err(EngineError::io(format!("writing {}", path.display())))?;
+                    summary.items += 1;
+                    summary.bytes += mime.len() as u64;
+                }
+                file.flush()
+                    .await
+                    .map_err(EngineError::io(format!("writing {}", path.display())))?;
+                summary.files += 1;
+            }
+        }
+    }
+    Ok(summary)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_safe() {
+        assert_eq!(safe_name("a/b:c"), "a_b_c");
+        assert_eq!(safe_name("CON"), "_CON");
+        assert_eq!(safe_name("com1.txt"), "_com1.txt");
+        assert_eq!(safe_name(" .. "), "_");
+        assert_eq!(
+            folder_dir("/Inbox/a%2Fb"),
+            PathBuf::from("Inbox").join("a-b")
+        );
+    }
+}

@@ -1,0 +1,6 @@
+//! Engine tests against the simulator.
+
+use m365vault_engine as engine;
+
+mod mail;
+mod support;
