@@ -52,6 +52,8 @@ pub enum Command {
     Ls(backup::LsArgs),
     /// Export a mailbox of a run to standard files (EML, MBOX).
     Export(backup::ExportArgs),
+    /// Put items of a backup back into Microsoft 365.
+    Restore(backup::RestoreArgs),
 }
 
 /// `demo`.

@@ -33,6 +33,7 @@ fn main() -> ExitCode {
         Command::Backup(command) => cmd::backup::run(&cli, command),
         Command::Ls(args) => cmd::backup::ls(&cli, args),
         Command::Export(args) => cmd::backup::export(&cli, args),
+        Command::Restore(args) => cmd::backup::restore(&cli, args),
     };
     match result {
         Ok(code) => code,

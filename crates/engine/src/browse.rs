@@ -89,7 +89,8 @@ pub struct OpenedRun {
     pub manifest: Manifest,
 }
 
-/// Finds run `spec` (an id, a unique prefix of one, or `latest`) that has a manifest.
+/// Finds run `spec` that has a manifest: an id, a unique prefix of one, `latest`, or
+/// `@TIME` (RFC 3339) for the last run that had finished by then.
 pub async fn open_run(
     repo: &Repository,
     catalog: &dyn Catalog,
@@ -105,7 +106,30 @@ pub async fn open_run(
         .iter()
         .filter(|r| r.kind == "backup" && r.manifest_id.is_some())
         .collect();
-    let chosen = if spec.eq_ignore_ascii_case("latest") {
+    let at = match spec.strip_prefix('@') {
+        Some(t) => Some(
+            OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).map_err(
+                |_| {
+                    EngineError::NotFound(format!(
+                        "'{t}' is not a time; give one like 2026-11-20T17:00:00Z"
+                    ))
+                },
+            )?,
+        ),
+        None => None,
+    };
+    let chosen = if let Some(at) = at {
+        written
+            .iter()
+            .copied()
+            .find(|r| r.finished_at.is_some_and(|f| f <= at))
+            .ok_or_else(|| {
+                EngineError::NotFound(format!(
+                    "no backup run had finished by {}; `m365vault backup list` shows the runs",
+                    &spec[1..]
+                ))
+            })?
+    } else if spec.eq_ignore_ascii_case("latest") {
         written.first().copied().ok_or_else(|| {
             EngineError::NotFound("the repository has no finished backup run yet".into())
         })?

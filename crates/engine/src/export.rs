@@ -1,5 +1,6 @@
 //! Export: a mailbox of a run as standard files that other clients read — one
-//! `.eml` per message, or one mboxrd file per folder.
+//! `.eml` per message, or one mboxrd file per folder; one iCalendar file per
+//! calendar; one vCard file per contact folder.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -21,6 +22,21 @@ pub enum ExportFormat {
     Eml,
     /// One mboxrd file per folder.
     Mbox,
+    /// One iCalendar (RFC 5545) file per calendar.
+    Ics,
+    /// One vCard 4.0 (RFC 6350) file per contact folder.
+    Vcf,
+}
+
+impl ExportFormat {
+    /// The item kind the format holds.
+    pub fn kind(self) -> &'static str {
+        match self {
+            ExportFormat::Eml | ExportFormat::Mbox => "mail",
+            ExportFormat::Ics => "event",
+            ExportFormat::Vcf => "contact",
+        }
+    }
 }
 
 impl std::str::FromStr for ExportFormat {
@@ -30,7 +46,11 @@ impl std::str::FromStr for ExportFormat {
         match s.to_ascii_lowercase().as_str() {
             "eml" => Ok(ExportFormat::Eml),
             "mbox" => Ok(ExportFormat::Mbox),
-            other => Err(format!("unknown export format '{other}'; use eml or mbox")),
+            "ics" => Ok(ExportFormat::Ics),
+            "vcf" => Ok(ExportFormat::Vcf),
+            other => Err(format!(
+                "unknown export format '{other}'; use eml or mbox (mail), ics (calendars) or vcf (contacts)"
+            )),
         }
     }
 }
@@ -93,8 +113,8 @@ fn sender(r: &ItemRecord) -> String {
         .to_owned()
 }
 
-/// Exports the mail of `resource` in `manifest` to directory `out`.
-pub async fn export_mail(
+/// Exports the items of `resource` in `manifest` that `format` holds to directory `out`.
+pub async fn export(
     repo: &Repository,
     manifest: &Manifest,
     resource: &str,
@@ -107,7 +127,7 @@ pub async fn export_mail(
     each_item(repo, manifest, |r| {
         if r.resource == resource {
             any = true;
-            if r.kind == "mail" {
+            if r.kind == format.kind() {
                 by_folder.entry(r.path.clone()).or_default().push(r);
             }
         }
@@ -144,6 +164,54 @@ pub async fn export_mail(
                     summary.items += 1;
                     summary.bytes += mime.len() as u64;
                 }
+            }
+            ExportFormat::Ics | ExportFormat::Vcf => {
+                let mut entities = Vec::with_capacity(records.len());
+                for r in &records {
+                    let mut bytes = Vec::with_capacity(r.size as usize);
+                    repo.restore_item(r, &mut bytes).await?;
+                    summary.bytes += bytes.len() as u64;
+                    let v: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
+                        EngineError::NotFound(format!(
+                            "item {} of {resource} is not JSON in the backup: {e}",
+                            r.id
+                        ))
+                    })?;
+                    entities.push(v);
+                }
+                let name = folder
+                    .rsplit('/')
+                    .next()
+                    .map(|n| n.replace("%2F", "/").replace("%25", "%"))
+                    .unwrap_or_default();
+                let (text, problems, ext) = if format == ExportFormat::Ics {
+                    let (t, p) = formats::ics::calendar_to_ics_lenient(&name, &entities);
+                    (t, p, "ics")
+                } else {
+                    let (t, p) = formats::vcf::contacts_to_vcf_lenient(&entities);
+                    (t, p, "vcf")
+                };
+                for p in &problems {
+                    tracing::warn!(error = %p, "an item could not be exported and was left out");
+                }
+                let mut path = out.join(folder_dir(&folder));
+                let file_name = format!(
+                    "{}.{ext}",
+                    path.file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_else(|| "items".into())
+                );
+                path.set_file_name(file_name);
+                if let Some(parent) = path.parent() {
+                    tokio::fs::create_dir_all(parent)
+                        .await
+                        .map_err(EngineError::io(format!("creating {}", parent.display())))?;
+                }
+                tokio::fs::write(&path, text.as_bytes())
+                    .await
+                    .map_err(EngineError::io(format!("writing {}", path.display())))?;
+                summary.files += 1;
+                summary.items += (entities.len() - problems.len()) as u64;
             }
             ExportFormat::Mbox => {
                 let rel = folder_dir(&folder);

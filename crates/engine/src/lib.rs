@@ -12,6 +12,7 @@ pub mod error;
 mod exchange;
 pub mod export;
 pub mod limiter;
+pub mod restore;
 pub mod scope;
 
 pub use backup::{BackupSummary, Target, backup};

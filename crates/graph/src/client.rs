@@ -17,6 +17,20 @@ use crate::identity::without_url;
 use crate::retry::{CounterSnapshot, Counters, RetryPolicy};
 use crate::token::TokenSource;
 
+/// A request body.
+#[derive(Debug, Clone, Copy)]
+pub enum Body<'a> {
+    /// JSON.
+    Json(&'a serde_json::Value),
+    /// Bytes of a content type.
+    Raw {
+        /// The bytes.
+        bytes: &'a [u8],
+        /// Their `Content-Type`.
+        content_type: &'a str,
+    },
+}
+
 /// A Microsoft Graph client for one tenant and credential.
 #[derive(Clone)]
 pub struct GraphClient {
@@ -90,6 +104,19 @@ impl GraphClient {
         body: Option<&serde_json::Value>,
         headers: &[(&str, &str)],
     ) -> Result<reqwest::Response, GraphError> {
+        self.send_body(method, path, body.map(Body::Json), headers)
+            .await
+    }
+
+    /// Like [`GraphClient::send`], with a body of any content type (such as base64 MIME
+    /// as `text/plain`).
+    pub async fn send_body(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Body<'_>>,
+        headers: &[(&str, &str)],
+    ) -> Result<reqwest::Response, GraphError> {
         let url = self.url(path);
         let idempotent = method != Method::POST;
         let mut attempt = 0u32;
@@ -104,8 +131,17 @@ impl GraphClient {
             for (k, v) in headers {
                 req = req.header(*k, *v);
             }
-            if let Some(b) = body {
-                req = req.json(b);
+            match &body {
+                Some(Body::Json(b)) => req = req.json(b),
+                Some(Body::Raw {
+                    bytes,
+                    content_type,
+                }) => {
+                    req = req
+                        .header(reqwest::header::CONTENT_TYPE, *content_type)
+                        .body(bytes.to_vec());
+                }
+                None => {}
             }
             self.counters.request();
             let result = req.send().await;

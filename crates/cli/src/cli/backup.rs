@@ -91,12 +91,59 @@ pub struct ExportArgs {
     /// The mailbox to export.
     #[arg(long, value_name = "UPN")]
     pub user: String,
-    /// eml (a file per message) or mbox (a file per folder, mboxrd).
+    /// eml (a file per message) or mbox (a file per folder, mboxrd) for mail; ics (a file per
+    /// calendar) for events; vcf (a file per contact folder) for contacts.
     #[arg(long, value_name = "FORMAT")]
     pub format: String,
     /// The folder to write into (created if needed).
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
+    /// The repository.
+    #[command(flatten)]
+    pub repo: RepoArgs,
+}
+
+/// `restore`.
+#[derive(Debug, Args)]
+pub struct RestoreArgs {
+    /// The run: its id, a unique prefix of it, or `latest`.
+    #[arg(
+        long,
+        value_name = "RUN",
+        conflicts_with = "at",
+        required_unless_present = "at"
+    )]
+    pub run: Option<String>,
+    /// Restore from the last run that had finished by this time (such as 2026-11-20T17:00:00Z).
+    #[arg(long, value_name = "TIME")]
+    pub at: Option<String>,
+    /// The connector (tenant and app) to write with.
+    #[arg(long, value_name = "NAME")]
+    pub connector: String,
+    /// The mailbox in the backup.
+    #[arg(long, value_name = "UPN")]
+    pub user: String,
+    /// Only items under this folder (such as /Inbox/Projects).
+    #[arg(long, value_name = "PATH")]
+    pub folder: Option<String>,
+    /// Only these items (ids, as `ls` shows them).
+    #[arg(long = "item", value_name = "ID")]
+    pub items: Vec<String>,
+    /// Restore into this mailbox instead of the original one.
+    #[arg(long, value_name = "UPN")]
+    pub to_user: Option<String>,
+    /// Re-create the original folders under this folder (such as /Restored).
+    #[arg(long, value_name = "PATH")]
+    pub to_folder: Option<String>,
+    /// Items already there: skip (default), copy (restore beside them) or replace.
+    #[arg(long, value_name = "RULE", default_value = "skip")]
+    pub collisions: String,
+    /// What to restore: mail, calendar, contacts (comma-separated).
+    #[arg(long, value_name = "LIST", default_value = "mail,calendar,contacts")]
+    pub data: String,
+    /// Only show what would be restored.
+    #[arg(long)]
+    pub dry_run: bool,
     /// The repository.
     #[command(flatten)]
     pub repo: RepoArgs,

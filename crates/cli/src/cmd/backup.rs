@@ -12,7 +12,7 @@ use engine::{BackupOptions, BackupSummary, DataSelection, Progress, ScopeSpec, T
 
 use crate::cli::Cli;
 use crate::cli::backup::{
-    BackupCommand, BackupListArgs, BackupRunArgs, BackupShowArgs, ExportArgs, LsArgs,
+    BackupCommand, BackupListArgs, BackupRunArgs, BackupShowArgs, ExportArgs, LsArgs, RestoreArgs,
 };
 use crate::cmd::{self, repo as repo_cmd};
 
@@ -314,13 +314,12 @@ pub fn export(cli: &Cli, args: &ExportArgs) -> Result<ExitCode> {
         let catalog = repo_cmd::catalog(cli, &args.repo).await?;
         let run = browse::open_run(&repo, catalog.as_ref(), &args.run).await?;
         let summary =
-            engine::export::export_mail(&repo, &run.manifest, &args.user, format, &args.out)
-                .await?;
+            engine::export::export(&repo, &run.manifest, &args.user, format, &args.out).await?;
         if cli.json {
             cmd::print_json(&summary)?;
         } else {
             println!(
-                "exported {} messages ({}) of {} from run {} into {} files under {}",
+                "exported {} items ({}) of {} from run {} into {} files under {}",
                 summary.items,
                 repo_cmd::human(summary.bytes),
                 args.user,
@@ -330,5 +329,88 @@ pub fn export(cli: &Cli, args: &ExportArgs) -> Result<ExitCode> {
             );
         }
         Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// `restore`.
+pub fn restore(cli: &Cli, args: &RestoreArgs) -> Result<ExitCode> {
+    let collisions: engine::restore::Collisions = args
+        .collisions
+        .parse()
+        .map_err(|e: String| anyhow::anyhow!("--collisions: {e}"))?;
+    let data: DataSelection = args
+        .data
+        .parse()
+        .map_err(|e: String| anyhow::anyhow!("--data: {e}"))?;
+    let spec_run = match (&args.run, &args.at) {
+        (Some(r), _) => r.clone(),
+        (None, Some(t)) => format!("@{t}"),
+        (None, None) => anyhow::bail!("give --run RUN or --at TIME"),
+    };
+    let store = cmd::store(cli.data_dir.as_deref())?;
+    let spec = store.get(&args.connector)?;
+    let graph = connector::graph_client(&spec, store.app_credential(&spec)?)?;
+    let rt = cmd::runtime()?;
+    rt.block_on(async {
+        let (repo, _) = repo_cmd::open(&args.repo).await?;
+        let catalog = repo_cmd::catalog(cli, &args.repo).await?;
+        let run = browse::open_run(&repo, catalog.as_ref(), &spec_run).await?;
+        let target_key = args.to_user.clone().unwrap_or_else(|| args.user.clone());
+        let target = engine::resolve(
+            &graph,
+            &ScopeSpec {
+                users: vec![target_key.clone()],
+                ..ScopeSpec::default()
+            },
+        )
+        .await
+        .with_context(|| format!("cannot find the mailbox to restore into, '{target_key}'"))?
+        .into_iter()
+        .next()
+        .with_context(|| format!("no mailbox '{target_key}'"))?;
+        let request = engine::restore::RestoreRequest {
+            source: args.user.clone(),
+            folder: args.folder.clone(),
+            items: args.items.clone(),
+            target,
+            to_folder: args.to_folder.clone(),
+            collisions,
+            dry_run: args.dry_run,
+            data,
+        };
+        let summary = engine::restore::restore(&graph, &repo, &run.manifest, &request).await?;
+        if cli.json {
+            cmd::print_json(&summary)?;
+        } else {
+            for i in &summary.items {
+                match &i.error {
+                    Some(e) => println!(
+                        "{:<14} {:<8} {}  {}: {e}",
+                        i.outcome, i.kind, i.path, i.source_id
+                    ),
+                    None => println!(
+                        "{:<14} {:<8} {}  {}",
+                        i.outcome, i.kind, i.path, i.source_id
+                    ),
+                }
+            }
+            println!(
+                "{}{} restored, {} already there (skipped), {} failed, from run {}",
+                if summary.dry_run {
+                    "dry run: nothing written; "
+                } else {
+                    ""
+                },
+                summary.restored,
+                summary.skipped,
+                summary.failed,
+                run.record.id
+            );
+        }
+        Ok(if summary.failed == 0 {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(EXIT_PARTIAL)
+        })
     })
 }

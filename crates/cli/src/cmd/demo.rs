@@ -231,7 +231,7 @@ async fn demo_backup(store: &ConnectorStore, dir: &std::path::Path) -> Result<De
     let run =
         engine::browse::open_run(&target.repo, target.catalog.as_ref(), &summary.run_id).await?;
     let export_dir = dir.join("export").join(&first);
-    let export = engine::export::export_mail(
+    let export = engine::export::export(
         &target.repo,
         &run.manifest,
         &first,

@@ -1,7 +1,7 @@
 //! Exchange Online: one task per mailbox backs up its mail (and, when asked, its
 //! calendars and contacts), within the mailbox's Outlook limits.
 
-mod collection;
+pub(crate) mod collection;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;

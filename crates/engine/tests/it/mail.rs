@@ -128,3 +128,100 @@ async fn faults_and_expired_cursors_still_give_the_truth() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn restore_to_another_user_and_folder_lands_every_item_as_received() {
+    let w = world(config(6)).await;
+    let mut options = w.options();
+    options.data = "mail,calendar,contacts".parse().expect("data");
+    let all = w.all().await;
+    let s = w.backup_with(all.clone(), options).await;
+    assert_eq!(s.status, "complete");
+    let with_mail: Vec<_> = all
+        .iter()
+        .filter(|m| !s.without_mailbox.contains(&m.upn))
+        .collect();
+    let (from, to) = (with_mail[0], with_mail[1]);
+    let run = crate::engine::browse::open_run(&w.target.repo, w.target.catalog.as_ref(), "latest")
+        .await
+        .expect("run");
+    let request = crate::engine::restore::RestoreRequest {
+        source: from.upn.clone(),
+        folder: None,
+        items: Vec::new(),
+        target: to.clone(),
+        to_folder: Some("/Restored".into()),
+        collisions: crate::engine::restore::Collisions::Skip,
+        dry_run: false,
+        data: "mail,calendar,contacts".parse().expect("data"),
+    };
+    // A dry run writes nothing.
+    let dry = crate::engine::restore::restore(
+        &w.graph,
+        &w.target.repo,
+        &run.manifest,
+        &crate::engine::restore::RestoreRequest {
+            dry_run: true,
+            ..request.clone()
+        },
+    )
+    .await
+    .expect("dry run");
+    assert_eq!(dry.restored, 0);
+    let before = w.true_mail(&to.upn).await;
+    assert!(before.values().all(|(p, _, _)| !p.starts_with("/Restored")));
+
+    let done = crate::engine::restore::restore(&w.graph, &w.target.repo, &run.manifest, &request)
+        .await
+        .expect("restore");
+    assert_eq!(done.failed, 0, "{done:?}");
+    let original = w.true_mail(&from.upn).await;
+    let after = w.true_mail(&to.upn).await;
+    assert_eq!(
+        done.items.iter().filter(|i| i.kind == "mail").count(),
+        original.len()
+    );
+    for item in done.items.iter().filter(|i| i.kind == "mail") {
+        let (path, sha, _) = &original[&item.source_id];
+        let new_id = item.target_id.as_deref().expect("new id");
+        let (new_path, new_sha, _) = &after[new_id];
+        assert_eq!(new_path, &format!("/Restored{path}"));
+        assert_eq!(new_sha, sha, "the MIME is back byte for byte");
+        let old: serde_json::Value = w
+            .graph
+            .get(&format!("/users/{}/messages/{}", from.id, item.source_id))
+            .await
+            .expect("original");
+        let new: serde_json::Value = w
+            .graph
+            .get(&format!("/users/{}/messages/{new_id}", to.id))
+            .await
+            .expect("restored");
+        assert_eq!(new["isDraft"], false, "{new}");
+        assert_eq!(new["isRead"], old["isRead"]);
+        assert_eq!(new["receivedDateTime"], old["receivedDateTime"]);
+        assert_eq!(new["flag"], old["flag"]);
+    }
+    // Events and contacts land in their (re-created) calendars and folders.
+    for (kind, truth) in [("event", "event"), ("contact", "contact")] {
+        let n = done
+            .items
+            .iter()
+            .filter(|i| i.kind == kind && i.outcome == "restored")
+            .count();
+        assert_eq!(n, w.true_items(&from.upn, truth).await.len(), "{kind}");
+        let landed = w
+            .true_items(&to.upn, truth)
+            .await
+            .values()
+            .filter(|(p, _, _)| p.contains("/Restored"))
+            .count();
+        assert_eq!(landed, n, "{kind}s in /Restored…");
+    }
+    // Restoring again skips everything already there.
+    let again = crate::engine::restore::restore(&w.graph, &w.target.repo, &run.manifest, &request)
+        .await
+        .expect("again");
+    assert_eq!(again.restored, 0, "{again:?}");
+    assert_eq!(again.skipped as usize, done.items.len());
+}
