@@ -61,6 +61,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/users/{id}/mailFolders"),
     ("GET", "/users/{id}/mailFolders/delta"),
     ("GET", "/users/{id}/mailFolders/{id}"),
+    ("DELETE", "/users/{id}/mailFolders/{id}"),
     ("GET", "/users/{id}/mailFolders/{id}/childFolders"),
     ("POST", "/users/{id}/mailFolders/{id}/childFolders"),
     ("GET", "/users/{id}/mailFolders/{id}/messages"),
@@ -187,7 +188,10 @@ fn outlook_routes() -> Router<AppState> {
             get(mail::list_folders).post(mail_write::post_folder),
         )
         .route(&r("/mailFolders/delta"), get(mail::folders_delta))
-        .route(&r("/mailFolders/{folder}"), get(mail::get_folder))
+        .route(
+            &r("/mailFolders/{folder}"),
+            get(mail::get_folder).delete(mail_write::delete_folder),
+        )
         .route(
             &r("/mailFolders/{folder}/childFolders"),
             get(mail::child_folders).post(mail_write::post_child_folder),

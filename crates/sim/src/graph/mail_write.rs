@@ -90,6 +90,25 @@ pub async fn post_child_folder(
     create_folder(&state, &user, Some(&folder), body).await
 }
 
+/// `DELETE /users/{id}/mailFolders/{id}`: the folder, its messages and its
+/// folders (well-known folders cannot be deleted).
+pub async fn delete_folder(
+    State(state): State<AppState>,
+    Path((user, folder)): Path<(String, String)>,
+) -> GraphResult<Response> {
+    let (_, mailbox) = outlook::mailbox(&state, &user).await?;
+    let mut m = lock(&mailbox);
+    let i = m.folder(&folder).ok_or_else(|| missing(&folder))?;
+    if m.folders[i].well_known.is_some() {
+        return Err(bad_request(
+            "ErrorDeleteDistinguishedFolder",
+            "Distinguished folders cannot be deleted.",
+        ));
+    }
+    m.delete_folder(i);
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
 fn people(v: &Value) -> Vec<Person> {
     v.as_array()
         .map(|a| a.iter().filter_map(person).collect())

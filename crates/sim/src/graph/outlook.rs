@@ -99,7 +99,11 @@ pub async fn mailbox(state: &AppState, key: &str) -> GraphResult<(usize, SharedM
         tokio::task::spawn_blocking(move || state.mailboxes.open(&state, index))
             .await
             .map_err(|e| {
-                GraphFailure::new(StatusCode::INTERNAL_SERVER_ERROR, "InternalServerError", e.to_string())
+                GraphFailure::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "InternalServerError",
+                    e.to_string(),
+                )
             })?
     };
     match opened {

@@ -77,6 +77,22 @@ impl Mailbox {
         Ok(i)
     }
 
+    /// Deletes mail folder `i` with everything in it (its messages and folders).
+    pub fn delete_folder(&mut self, i: usize) {
+        let children: Vec<usize> = self.child_folders(i).collect();
+        for c in children {
+            self.delete_folder(c);
+        }
+        let messages: Vec<usize> = self.folder_messages(i).collect();
+        for m in messages {
+            self.delete_message(m);
+        }
+        let seq = self.next_seq();
+        let old = self.folders[i].seqs.last();
+        self.folders[i].seqs.deleted = Some(seq);
+        self.folder_log.record(Some(old), seq, i);
+    }
+
     /// Files message `m` in `folder` under a new id.
     pub fn add_message(&mut self, folder: usize, mut m: Message) -> usize {
         m.id = self.new_id(IdKind::Item);

@@ -1,5 +1,6 @@
 //! Integration tests of the simulator: one binary, a module per area.
 
+mod calendar_contacts;
 mod common;
 mod directory;
 mod faults;
