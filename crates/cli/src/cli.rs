@@ -261,4 +261,12 @@ pub struct SimServeArgs {
     /// Apply Microsoft's throttling limits.
     #[arg(long, value_enum, default_value_t = Throttle::On)]
     pub throttle: Throttle,
+    /// Mailbox sizes relative to a real tenant's (1.0: a few hundred messages each, a few
+    /// mailboxes with tens of thousands).
+    #[arg(long, value_name = "SCALE", default_value_t = 1.0)]
+    pub mail_scale: f64,
+    /// Answer every Graph request after MIN-MAX milliseconds (spread log-uniformly, seeded),
+    /// as Graph does in practice, so that concurrency and rate limits bind in benchmarks.
+    #[arg(long, value_name = "MIN-MAX")]
+    pub latency_ms: Option<String>,
 }

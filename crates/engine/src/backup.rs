@@ -45,6 +45,10 @@ pub struct BackupSummary {
     pub stored_bytes: u64,
     /// Mailboxes backed up.
     pub mailboxes: u64,
+    /// Requests sent to the busiest mailbox (what bounds the run under Microsoft's limits).
+    pub busiest_mailbox_requests: u64,
+    /// Seconds requests waited for their mailbox's budget on our side.
+    pub limiter_wait_seconds: f64,
     /// Users in scope without an Exchange Online mailbox.
     pub without_mailbox: Vec<String>,
     /// Whether this run continued an interrupted one.
@@ -66,6 +70,45 @@ fn new_run_id(now: OffsetDateTime) -> String {
         now.second()
     );
     format!("{stamp}-{:08x}", rand::random::<u32>())
+}
+
+/// Orders mailboxes by size, largest first: by the previous run's records where there
+/// is one, otherwise by the item counts of their top-level mail folders (one request
+/// each).
+async fn largest_first(
+    graph: &GraphClient,
+    mailboxes: Vec<Mailbox>,
+    baseline: &Baseline,
+) -> Vec<Mailbox> {
+    let sized: Vec<(u64, Mailbox)> = futures::stream::iter(mailboxes)
+        .map(|m| async move {
+            if let Some(w) = baseline.weight(&m.upn) {
+                // About 300 bytes of item list per item.
+                return (w / 300, m);
+            }
+            let url = format!(
+                "/users/{}/mailFolders?$select=totalItemCount&$top=250",
+                m.id
+            );
+            let count = match graph
+                .get::<model::wire::Page<serde_json::Value>>(&url)
+                .await
+            {
+                Ok(page) => page
+                    .value
+                    .iter()
+                    .filter_map(|f| f.get("totalItemCount").and_then(serde_json::Value::as_u64))
+                    .sum(),
+                Err(_) => 0,
+            };
+            (count, m)
+        })
+        .buffer_unordered(16)
+        .collect()
+        .await;
+    let mut sized = sized;
+    sized.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.upn.cmp(&b.1.upn)));
+    sized.into_iter().map(|(_, m)| m).collect()
 }
 
 /// The manifest run `run_id` wrote, if it got that far.
@@ -200,6 +243,8 @@ pub async fn backup(
         started,
     )
     .await?;
+    // The biggest mailboxes first: the run cannot end before the busiest one does.
+    let mailboxes = largest_first(&graph, mailboxes, &baseline).await;
     progress
         .resources
         .store(mailboxes.len() as u64, std::sync::atomic::Ordering::Relaxed);
@@ -251,10 +296,15 @@ pub async fn backup(
                         &serde_json::json!({"error": e.to_string()}),
                     )
                     .await;
-                return Err(e);
+                return Err(EngineError::RunFailed {
+                    run_id: run_id.clone(),
+                    source: Box::new(e),
+                });
             }
         }
     }
+    let busiest = ctx.scheduler.busiest().map(|(_, n)| n).unwrap_or(0);
+    let limiter_wait = ctx.scheduler.waited().as_secs_f64();
     let RunContext { writer, .. } = ctx;
     for f in &failures {
         writer.add_failed(f.clone());
@@ -292,6 +342,8 @@ pub async fn backup(
         items_read: Progress::get(&progress.items_read),
         stored_bytes: manifest.stats.stored_bytes,
         mailboxes: mailbox_count,
+        busiest_mailbox_requests: busiest,
+        limiter_wait_seconds: limiter_wait,
         without_mailbox,
         resumed,
         seconds: clock.elapsed().as_secs_f64(),

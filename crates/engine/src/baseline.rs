@@ -114,6 +114,15 @@ impl Baseline {
         Ok(out)
     }
 
+    /// How much of the previous run's item list `resource` took (bytes of its records), a
+    /// measure of its size.
+    pub fn weight(&self, resource: &str) -> Option<u64> {
+        let (_, ranges) = self.spool.as_ref()?;
+        ranges
+            .get(resource)
+            .map(|spans| spans.iter().map(|(a, b)| b - a).sum())
+    }
+
     /// Items of `resource` the previous run could not read (retried by this one).
     pub fn failed(&self, resource: &str) -> &[FailedItem] {
         self.failed.get(resource).map(Vec::as_slice).unwrap_or(&[])

@@ -34,6 +34,14 @@ pub enum EngineError {
         /// Why it failed.
         source: std::io::Error,
     },
+    /// A backup run could not be completed; the next `backup run` resumes it.
+    #[error("run {run_id} failed and will be resumed by the next backup run: {source}")]
+    RunFailed {
+        /// The run.
+        run_id: String,
+        /// Why.
+        source: Box<EngineError>,
+    },
     /// A background task failed.
     #[error("a backup task failed: {0}")]
     Task(String),

@@ -72,6 +72,7 @@ pub struct ResourceLimiter {
     slots: Arc<Semaphore>,
     bucket: Mutex<Bucket>,
     waited: Mutex<Duration>,
+    requests: std::sync::atomic::AtomicU64,
 }
 
 /// A slot held while a request is in flight.
@@ -87,6 +88,7 @@ impl ResourceLimiter {
             slots: Arc::new(Semaphore::new(limits.concurrency.max(1))),
             bucket: Mutex::new(Bucket::new(&limits, Instant::now())),
             waited: Mutex::new(Duration::ZERO),
+            requests: std::sync::atomic::AtomicU64::new(0),
         }
     }
 
@@ -110,7 +112,14 @@ impl ResourceLimiter {
         }
         let mut waited = self.waited.lock().unwrap_or_else(|e| e.into_inner());
         *waited += start.elapsed();
+        self.requests
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         Slot { _permit: permit }
+    }
+
+    /// Requests let through so far.
+    pub fn requests(&self) -> u64 {
+        self.requests.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Time spent waiting for slots and tokens so far.
@@ -148,6 +157,14 @@ impl Scheduler {
             map.entry(resource.to_ascii_lowercase())
                 .or_insert_with(|| Arc::new(ResourceLimiter::new(self.limits))),
         )
+    }
+
+    /// The resource that sent the most requests, and how many.
+    pub fn busiest(&self) -> Option<(String, u64)> {
+        let map = self.resources.lock().unwrap_or_else(|e| e.into_inner());
+        map.iter()
+            .map(|(k, l)| (k.clone(), l.requests()))
+            .max_by_key(|(_, n)| *n)
     }
 
     /// Total time requests waited for their resource's budget.

@@ -75,7 +75,21 @@ async fn backup_run(cli: &Cli, args: &BackupRunArgs) -> Result<ExitCode> {
         let _ = stop.send(());
         let _ = handle.await;
     }
-    let summary = result?;
+    let summary = match result {
+        Ok(s) => s,
+        Err(engine::EngineError::RunFailed { run_id, source }) if cli.json => {
+            cmd::print_json(&serde_json::json!({
+                "run_id": run_id,
+                "status": "failed",
+                "error": source.to_string(),
+            }))?;
+            eprintln!(
+                "error: run {run_id} failed and will be resumed by the next backup run: {source}"
+            );
+            return Ok(ExitCode::from(crate::EXIT_CHECK_FAILED));
+        }
+        Err(e) => return Err(e.into()),
+    };
     if cli.json {
         cmd::print_json(&summary)?;
     } else {

@@ -21,6 +21,15 @@ pub fn serve(args: &SimServeArgs) -> Result<ExitCode> {
                 Throttle::On => ThrottleMode::On,
                 Throttle::Off => ThrottleMode::Off,
             },
+            mail_scale: if args.mail_scale.is_finite() && args.mail_scale >= 0.0 {
+                args.mail_scale
+            } else {
+                anyhow::bail!("--mail-scale takes a number such as 0.1 or 1.0");
+            },
+            latency: match &args.latency_ms {
+                Some(text) => Some(latency(text)?),
+                None => None,
+            },
             ..SimConfig::default()
         };
         if !args.addr.ip().is_loopback() && !args.tls {
@@ -76,4 +85,22 @@ async fn wait_for_shutdown() {
     {
         let _ = tokio::signal::ctrl_c().await;
     }
+}
+
+/// `MIN-MAX` (or one number) milliseconds.
+fn latency(text: &str) -> anyhow::Result<sim::Latency> {
+    let bad =
+        || anyhow::anyhow!("--latency-ms takes MIN-MAX milliseconds, such as 20-200, not '{text}'");
+    let (min, max) = match text.split_once('-') {
+        Some((a, b)) => (a.trim().parse::<u64>(), b.trim().parse::<u64>()),
+        None => (text.trim().parse::<u64>(), text.trim().parse::<u64>()),
+    };
+    let (min, max) = (min.map_err(|_| bad())?, max.map_err(|_| bad())?);
+    if min > max {
+        return Err(bad());
+    }
+    Ok(sim::Latency {
+        min_ms: min,
+        max_ms: max,
+    })
 }

@@ -7,20 +7,20 @@
 
 use std::collections::{HashMap, HashSet};
 
-use futures::StreamExt;
 use graph::GraphError;
 use model::wire::Page;
-use reqwest::Method;
 use serde_json::Value;
 use store::{ItemInfo, ItemRecord};
 
+use super::fetch::{Fetched, IN_FLIGHT, Pipeline};
 use super::{Failure, MailboxRun};
 use crate::checkpoint::same_version;
 use crate::context::{Progress, parse_time, strip_annotations};
 use crate::error::EngineError;
 
-/// Message properties kept as metadata (the MIME holds the rest).
-const MESSAGE_SELECT: &str = "subject,from,sender,toRecipients,ccRecipients,bccRecipients,replyTo,\
+/// Message properties kept as metadata (the MIME holds the rest: recipients, body,
+/// attachments; `from` is kept for mbox's separator lines).
+const MESSAGE_SELECT: &str = "subject,from,\
 receivedDateTime,sentDateTime,createdDateTime,lastModifiedDateTime,changeKey,categories,isRead,\
 isDraft,importance,flag,parentFolderId,internetMessageId,conversationId,hasAttachments,\
 inferenceClassification,isReadReceiptRequested,isDeliveryReceiptRequested";
@@ -77,7 +77,7 @@ pub(crate) const CALENDARS: Collection = Collection {
     kind: "event",
     folder_kind: "calendar",
     folders: "calendars",
-    items: "calendars/{}/events",
+    items: "calendars/{}/events?$top=100",
     select: None,
     content: Content::Json,
 };
@@ -332,6 +332,7 @@ impl MailboxRun<'_> {
         }
         let base = self.user_path(&c.items.replace("{}", &id_segment(&f.id)));
         let start = match c.select {
+            Some(select) if base.contains('?') => format!("{base}&$select={select}"),
             Some(select) => format!("{base}?$select={select}"),
             None => base,
         };
@@ -345,8 +346,13 @@ impl MailboxRun<'_> {
         };
         let mut seen: HashSet<String> = HashSet::new();
         let mut restarts = 0;
+        // Messages are read while the next pages are listed, so that the mailbox's four
+        // request slots stay busy.
+        let fetcher = self.fetcher();
+        let mut pipe = Pipeline::new(&fetcher);
         let mut delta_link = loop {
-            let page = match self.page(&next).await {
+            let page = pipe.while_running(self.page(&next)).await;
+            let page = match page {
                 Ok(p) => p,
                 Err(e) if is_expired_cursor(&e) && restarts < 5 => {
                     // The saved cursor, or the round's own paging token, expired: read
@@ -360,14 +366,13 @@ impl MailboxRun<'_> {
                 }
                 Err(e) => return Err(e.into()),
             };
-            let mut fetch = Vec::new();
             for entry in page.value {
                 let Some(id) = str_of(&entry, "id").map(str::to_owned) else {
                     continue;
                 };
                 seen.insert(id.clone());
                 if entry.get("@removed").is_some() {
-                    if let Some(old) = self.baseline.get(&id).cloned() {
+                    if let Some(old) = self.baseline.remove(&id) {
                         let d = self.deleted(&old);
                         self.push(d, true);
                     }
@@ -382,21 +387,22 @@ impl MailboxRun<'_> {
                 if let Some(old) = self.baseline.get(&id)
                     && same_version(old, key.as_deref())
                     && self.still_stored(old)
+                    && let Some(mut r) = self.baseline.remove(&id)
                 {
-                    let mut r = old.clone();
                     r.path = f.path.clone();
                     self.push(r, false);
                     continue;
                 }
                 match c.content {
-                    Content::Mime => fetch.push(meta),
+                    Content::Mime => pipe.push(meta, f.path.clone()),
                     Content::Json => {
                         let record = self.store_json(c, &meta, &f.id, &f.path).await?;
                         self.push(record, true);
                     }
                 }
             }
-            self.fetch_all(fetch, &f.path).await?;
+            pipe.drain_to(IN_FLIGHT).await;
+            self.absorb(pipe.take_done())?;
             self.checkpoint().await?;
             if let Some(d) = page.delta_link {
                 break Some(d);
@@ -410,13 +416,20 @@ impl MailboxRun<'_> {
                 }
             }
         };
+        pipe.drain_to(0).await;
+        self.absorb(pipe.take_done())?;
+        drop(pipe);
         // What the round did not mention is unchanged (incremental) or gone (full).
-        let rest: Vec<ItemRecord> = self
+        let rest_ids: Vec<String> = self
             .baseline
             .values()
             .filter(|r| r.kind == c.kind && str_of(&r.meta, "parentFolderId") == Some(&f.id))
             .filter(|r| !seen.contains(&r.id))
-            .cloned()
+            .map(|r| r.id.clone())
+            .collect();
+        let rest: Vec<ItemRecord> = rest_ids
+            .iter()
+            .filter_map(|id| self.baseline.remove(id))
             .collect();
         for r in rest {
             if full {
@@ -502,29 +515,31 @@ impl MailboxRun<'_> {
         }
     }
 
-    /// Reads messages (their metadata given), four at a time at most.
+    /// Reads messages (their metadata given), then lists them.
     async fn fetch_all(&mut self, metas: Vec<Value>, path: &str) -> Result<(), Failure> {
-        if metas.is_empty() {
-            return Ok(());
+        let fetcher = self.fetcher();
+        let mut pipe = Pipeline::new(&fetcher);
+        for meta in metas {
+            pipe.push(meta, path.to_owned());
         }
-        let this: &Self = self;
-        let results: Vec<(Value, Result<Option<ItemRecord>, Failure>)> =
-            futures::stream::iter(metas)
-                .map(|meta| async move {
-                    let r = this.fetch(&meta, path).await;
-                    (meta, r)
-                })
-                .buffer_unordered(4)
-                .collect()
-                .await;
-        for (meta, result) in results {
+        pipe.drain_to(0).await;
+        let done = pipe.take_done();
+        self.absorb(done)
+    }
+
+    /// Lists what the pipeline read: new records, or the earlier version and a failure.
+    fn absorb(&mut self, done: Vec<Fetched>) -> Result<(), Failure> {
+        for (meta, result) in done {
             let id = str_of(&meta, "id").unwrap_or_default().to_owned();
             match result {
-                Ok(Some(record)) => self.push(record, true),
+                Ok(Some(record)) => {
+                    self.baseline.remove(&id);
+                    self.push(record, true);
+                }
                 Ok(None) => {} // deleted meanwhile: the next round reports it
                 Err(Failure::Resource(e)) => {
                     // Keep the earlier version, if any, and retry next run.
-                    if let Some(old) = self.baseline.get(&id).cloned() {
+                    if let Some(old) = self.baseline.remove(&id) {
                         self.push(old, false);
                     }
                     self.fail_item("mail", &id, &e);
@@ -533,61 +548,6 @@ impl MailboxRun<'_> {
             }
         }
         Ok(())
-    }
-
-    /// Reads one message's MIME into the repository. `None`: it no longer exists.
-    async fn fetch(&self, meta: &Value, path: &str) -> Result<Option<ItemRecord>, Failure> {
-        let id = str_of(meta, "id").unwrap_or_default();
-        let url = self.user_path(&format!("messages/{}/$value", id_segment(id)));
-        let info = ItemInfo {
-            resource: self.resource().to_owned(),
-            kind: "mail".into(),
-            id: id.to_owned(),
-            path: path.to_owned(),
-            modified: parse_time(meta.get("lastModifiedDateTime")),
-            meta: meta.clone(),
-        };
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            let _slot = self.limiter.acquire().await;
-            let mut response = match self.ctx.graph.send(Method::GET, &url, None, &[]).await {
-                Ok(r) => r,
-                Err(e) if e.status() == Some(404) => return Ok(None),
-                Err(e) => return Err(Failure::Resource(e)),
-            };
-            let mut item = self.ctx.writer.item(info.clone());
-            let mut broken = None;
-            loop {
-                match response.chunk().await {
-                    Ok(Some(bytes)) => {
-                        Progress::add(&self.ctx.progress.bytes_read, bytes.len() as u64);
-                        item.write(&bytes).await?;
-                    }
-                    Ok(None) => break,
-                    Err(e) => {
-                        broken = Some(e);
-                        break;
-                    }
-                }
-            }
-            match broken {
-                None => {
-                    Progress::add(&self.ctx.progress.items_read, 1);
-                    return Ok(Some(item.finish_unlisted().await?));
-                }
-                Some(e) if attempt < 3 => {
-                    tracing::info!(mailbox = %self.mailbox.upn, id, error = %e, "message download broke off; reading it again");
-                }
-                Some(e) => {
-                    return Err(Failure::Resource(GraphError::Transport {
-                        url: url.clone(),
-                        message: e.to_string(),
-                        retryable: true,
-                    }));
-                }
-            }
-        }
     }
 
     /// Reads again the messages the previous run could not read.

@@ -2,6 +2,7 @@
 //! calendars and contacts), within the mailbox's Outlook limits.
 
 pub(crate) mod collection;
+mod fetch;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -220,6 +221,15 @@ impl MailboxRun<'_> {
         self.outcome.bytes = records.iter().map(|r| r.size).sum();
         self.ctx.writer.add_records(&records).await?;
         Progress::add(&self.ctx.progress.resources_done, 1);
+        tracing::info!(
+            mailbox = %self.mailbox.upn,
+            items = self.outcome.items,
+            bytes = self.outcome.bytes,
+            failed = self.outcome.failed.len(),
+            done = Progress::get(&self.ctx.progress.resources_done),
+            of = Progress::get(&self.ctx.progress.resources),
+            "mailbox backed up"
+        );
         Ok(self.outcome)
     }
 }
