@@ -117,9 +117,9 @@ pub struct RestoreArgs {
     /// Restore from the last run that had finished by this time (such as 2026-11-20T17:00:00Z).
     #[arg(long, value_name = "TIME")]
     pub at: Option<String>,
-    /// The connector (tenant and app) to write with.
+    /// The connector (tenant and app) to write with; by default the one the run read with.
     #[arg(long, value_name = "NAME")]
-    pub connector: String,
+    pub connector: Option<String>,
     /// The mailbox in the backup.
     #[arg(long, value_name = "UPN")]
     pub user: String,

@@ -362,13 +362,21 @@ pub fn restore(cli: &Cli, args: &RestoreArgs) -> Result<ExitCode> {
         (None, None) => anyhow::bail!("give --run RUN or --at TIME"),
     };
     let store = cmd::store(cli.data_dir.as_deref())?;
-    let spec = store.get(&args.connector)?;
-    let graph = connector::graph_client(&spec, store.app_credential(&spec)?)?;
     let rt = cmd::runtime()?;
     rt.block_on(async {
         let (repo, _) = repo_cmd::open(&args.repo).await?;
         let catalog = repo_cmd::catalog(cli, &args.repo).await?;
         let run = browse::open_run(&repo, catalog.as_ref(), &spec_run).await?;
+        let name = match (&args.connector, run.manifest.labels.get("connector")) {
+            (Some(c), _) => c.clone(),
+            (None, Some(c)) => c.clone(),
+            (None, None) => anyhow::bail!(
+                "run {} does not say which connector read it; give --connector NAME",
+                run.record.id
+            ),
+        };
+        let spec = store.get(&name)?;
+        let graph = connector::graph_client(&spec, store.app_credential(&spec)?)?;
         let target_key = args.to_user.clone().unwrap_or_else(|| args.user.clone());
         let target = engine::resolve(
             &graph,

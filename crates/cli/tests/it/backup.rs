@@ -236,6 +236,78 @@ async fn back_up_list_browse_and_export_a_mailbox() {
         }
     }
     assert_eq!(count, truth.len());
+
+    // Restore the Inbox under /Restored in the same mailbox; the run names its connector.
+    let dry = m365vault(
+        &dir,
+        &repo,
+        &[
+            "restore",
+            "--run",
+            "latest",
+            "--user",
+            &user,
+            "--folder",
+            "/Inbox",
+            "--to-folder",
+            "/Restored",
+            "--data",
+            "mail",
+            "--dry-run",
+            "--json",
+        ],
+    )
+    .await;
+    assert_eq!(dry.code, 0, "{}{}", dry.stdout, dry.stderr);
+    assert_eq!(dry.json()["restored"], 0);
+    let inbox_count = truth.iter().filter(|t| t["path"] == "/Inbox").count();
+    let restore = m365vault(
+        &dir,
+        &repo,
+        &[
+            "restore",
+            "--run",
+            "latest",
+            "--user",
+            &user,
+            "--folder",
+            "/Inbox",
+            "--to-folder",
+            "/Restored",
+            "--data",
+            "mail",
+            "--json",
+        ],
+    )
+    .await;
+    assert_eq!(restore.code, 0, "{}{}", restore.stdout, restore.stderr);
+    let done = restore.json();
+    assert_eq!(
+        done["restored"].as_u64(),
+        Some(inbox_count as u64),
+        "{done}"
+    );
+    assert_eq!(done["failed"], 0);
+    let bad = m365vault(
+        &dir,
+        &repo,
+        &[
+            "restore",
+            "--run",
+            "latest",
+            "--user",
+            &user,
+            "--collisions",
+            "overwrite",
+        ],
+    )
+    .await;
+    assert_eq!(bad.code, 1);
+    assert!(
+        bad.stderr.contains("skip, copy or replace"),
+        "{}",
+        bad.stderr
+    );
 }
 
 /// `backup run` killed with SIGKILL at random moments, 20 times, then run to the end:
