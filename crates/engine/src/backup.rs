@@ -260,6 +260,9 @@ pub async fn backup(
         scheduler: Scheduler::new(Limits::OUTLOOK),
         options: options.clone(),
         progress: Arc::clone(&progress),
+        memory: Arc::new(tokio::sync::Semaphore::new(
+            crate::context::MEMORY_BUDGET_KIB as usize,
+        )),
     };
     let outcomes: Vec<(Mailbox, Result<MailboxOutcome, EngineError>)> =
         futures::stream::iter(mailboxes)

@@ -80,11 +80,8 @@ impl Baseline {
     }
 
     /// The live items `resource` had in the previous run, by id.
-    pub async fn records(
-        &self,
-        resource: &str,
-    ) -> Result<HashMap<String, ItemRecord>, EngineError> {
-        let mut out = HashMap::new();
+    pub async fn records(&self, resource: &str) -> Result<Priors, EngineError> {
+        let mut out = Priors::default();
         let Some((path, ranges)) = &self.spool else {
             return Ok(out);
         };
@@ -108,7 +105,7 @@ impl Baseline {
                         what: "reading the spooled previous run".into(),
                         source: std::io::Error::new(std::io::ErrorKind::InvalidData, e),
                     })?;
-                out.insert(record.id.clone(), record);
+                out.insert(record, line.to_vec());
             }
         }
         Ok(out)
@@ -126,5 +123,88 @@ impl Baseline {
     /// Items of `resource` the previous run could not read (retried by this one).
     pub fn failed(&self, resource: &str) -> &[FailedItem] {
         self.failed.get(resource).map(Vec::as_slice).unwrap_or(&[])
+    }
+}
+
+/// One item of the previous run: what deciding about it needs, and its record as the
+/// item list holds it (parsed only when it is listed again), so that a mailbox of tens
+/// of thousands of items costs a few hundred bytes an item.
+#[derive(Debug, Clone)]
+pub struct Prior {
+    /// The item kind.
+    pub kind: String,
+    /// Its id.
+    pub id: String,
+    /// Its folder's id (`meta.parentFolderId`).
+    pub folder: Option<String>,
+    /// Its version (`meta.changeKey`).
+    pub change_key: Option<String>,
+    /// Its content's chunks.
+    pub chunks: Vec<store::ChunkId>,
+    line: Vec<u8>,
+}
+
+impl Prior {
+    /// Whether it is the version `change_key` names (no change key: cannot tell, so no).
+    pub fn is_version(&self, change_key: Option<&str>) -> bool {
+        matches!((change_key, self.change_key.as_deref()), (Some(a), Some(b)) if a == b)
+    }
+
+    /// The whole record.
+    pub fn record(&self) -> Option<ItemRecord> {
+        serde_json::from_slice(&self.line).ok()
+    }
+}
+
+/// The previous run's items of one resource, by id.
+#[derive(Debug, Default)]
+pub struct Priors {
+    by_id: HashMap<String, Prior>,
+}
+
+impl Priors {
+    fn insert(&mut self, record: ItemRecord, line: Vec<u8>) {
+        let s = |k: &str| {
+            record
+                .meta
+                .get(k)
+                .and_then(serde_json::Value::as_str)
+                .map(str::to_owned)
+        };
+        let prior = Prior {
+            folder: s("parentFolderId"),
+            change_key: s("changeKey"),
+            kind: record.kind,
+            id: record.id.clone(),
+            chunks: record.chunks,
+            line,
+        };
+        self.by_id.insert(record.id, prior);
+    }
+
+    /// The item `id`.
+    pub fn get(&self, id: &str) -> Option<&Prior> {
+        self.by_id.get(id)
+    }
+
+    /// Takes item `id` out, as its whole record.
+    pub fn remove(&mut self, id: &str) -> Option<ItemRecord> {
+        self.by_id.remove(id).and_then(|p| p.record())
+    }
+
+    /// Every item left.
+    pub fn values(&self) -> impl Iterator<Item = &Prior> {
+        self.by_id.values()
+    }
+
+    /// Takes out the items `keep` accepts, as whole records.
+    pub fn take_where(&mut self, keep: impl Fn(&Prior) -> bool) -> Vec<ItemRecord> {
+        let ids: Vec<String> = self
+            .by_id
+            .values()
+            .filter(|p| keep(p))
+            .map(|p| p.id.clone())
+            .collect();
+        ids.iter().filter_map(|id| self.remove(id)).collect()
     }
 }

@@ -135,6 +135,23 @@ pub(crate) struct RunContext {
     pub scheduler: Scheduler,
     pub options: BackupOptions,
     pub progress: Arc<Progress>,
+    /// Memory that downloads being stored may hold, in KiB (see [`MEMORY_BUDGET_KIB`]).
+    pub memory: Arc<tokio::sync::Semaphore>,
+}
+
+/// What downloads being stored may hold at once across a run: 160 MiB, in KiB. A
+/// download reserves what it can hold (its size, three times over up to 12 MiB: the
+/// chunk being cut and two sealed chunks waiting for the pack) before its body is
+/// read, so memory stays bounded however many large messages arrive at once.
+pub(crate) const MEMORY_BUDGET_KIB: u32 = 160 * 1024;
+
+/// The reservation of a download of `len` bytes (unknown: the largest), in KiB.
+pub(crate) fn reservation_kib(len: Option<u64>) -> u32 {
+    const MAX: u64 = 12 * 1024;
+    let kib = len
+        .map(|l| l.div_ceil(1024).saturating_mul(3))
+        .unwrap_or(MAX);
+    kib.clamp(64, MAX) as u32
 }
 
 /// A Graph JSON object without its OData annotations (`@odata.etag`, …).
@@ -149,4 +166,26 @@ pub(crate) fn strip_annotations(mut v: serde_json::Value) -> serde_json::Value {
 pub(crate) fn parse_time(v: Option<&serde_json::Value>) -> Option<OffsetDateTime> {
     let s = v?.as_str()?;
     OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reservations_are_bounded() {
+        assert_eq!(reservation_kib(Some(10)), 64);
+        assert_eq!(reservation_kib(Some(1024 * 1024)), 3 * 1024);
+        assert_eq!(reservation_kib(Some(1 << 40)), 12 * 1024);
+        assert_eq!(reservation_kib(None), 12 * 1024);
+        assert!(reservation_kib(None) <= MEMORY_BUDGET_KIB);
+    }
+
+    #[test]
+    fn data_selection_parses() {
+        let d: DataSelection = "mail, contacts".parse().expect("parses");
+        assert!(d.mail && d.contacts && !d.calendar);
+        assert!("files".parse::<DataSelection>().is_err());
+        assert!("".parse::<DataSelection>().is_err());
+    }
 }

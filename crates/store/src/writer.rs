@@ -393,6 +393,32 @@ impl RunWriter {
         Ok(())
     }
 
+    /// Adds records already encoded as item-list lines ([`ItemRecord::to_line`]) with
+    /// their sizes, one after the other, with no other record between them.
+    pub async fn add_lines<'a>(
+        &self,
+        lines: impl IntoIterator<Item = (&'a [u8], u64)>,
+    ) -> Result<(), StoreError> {
+        let mut list = self.list.lock().await;
+        let pipeline = list
+            .as_mut()
+            .ok_or_else(|| StoreError::Invalid("the run is already finished".into()))?;
+        for (line, size) in lines {
+            if line.last() != Some(&b'\n') || line[..line.len() - 1].contains(&b'\n') {
+                return Err(StoreError::Invalid(
+                    "an item-list line must be one record ending with a newline".into(),
+                ));
+            }
+            {
+                let mut items = lock(&self.items);
+                items.0 += 1;
+                items.1 += size;
+            }
+            pipeline.write(line).await?;
+        }
+        Ok(())
+    }
+
     /// Records an item that could not be read; the run will end as partial.
     pub fn add_failed(&self, failed: FailedItem) {
         lock(&self.failed).push(failed);

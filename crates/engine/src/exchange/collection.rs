@@ -14,7 +14,6 @@ use store::{ItemInfo, ItemRecord};
 
 use super::fetch::{Fetched, IN_FLIGHT, Pipeline};
 use super::{Failure, MailboxRun};
-use crate::checkpoint::same_version;
 use crate::context::{Progress, parse_time, strip_annotations};
 use crate::error::EngineError;
 
@@ -258,20 +257,15 @@ impl MailboxRun<'_> {
             self.push(record, false);
         }
         // Folders gone since the previous run, and the messages they held.
-        let gone: Vec<ItemRecord> = self
-            .baseline
-            .values()
-            .filter(|r| {
-                if r.kind == c.folder_kind {
-                    !current.contains(r.id.as_str())
-                } else if r.kind == c.kind {
-                    str_of(&r.meta, "parentFolderId").is_none_or(|p| !current.contains(p))
-                } else {
-                    false
-                }
-            })
-            .cloned()
-            .collect();
+        let gone: Vec<ItemRecord> = self.baseline.take_where(|r| {
+            if r.kind == c.folder_kind {
+                !current.contains(r.id.as_str())
+            } else if r.kind == c.kind {
+                r.folder.as_deref().is_none_or(|p| !current.contains(p))
+            } else {
+                false
+            }
+        });
         for r in gone {
             let d = self.deleted(&r);
             self.push(d, true);
@@ -295,17 +289,12 @@ impl MailboxRun<'_> {
 
     /// Lists the earlier versions of a folder that could not be read this time.
     fn keep_folder(&mut self, c: &Collection, f: &Folder) {
-        let keep: Vec<ItemRecord> = self
-            .baseline
-            .values()
-            .filter(|r| r.kind == c.kind && str_of(&r.meta, "parentFolderId") == Some(&f.id))
-            .filter(|r| {
-                !self
-                    .records
-                    .contains_key(&(r.kind.clone(), r.path.clone(), r.id.clone()))
-            })
-            .cloned()
-            .collect();
+        let listed = &self.listed;
+        let keep: Vec<ItemRecord> = self.baseline.take_where(|r| {
+            r.kind == c.kind
+                && r.folder.as_deref() == Some(&f.id)
+                && !listed.contains(&(r.kind.clone(), r.id.clone()))
+        });
         for r in keep {
             self.push(r, false);
         }
@@ -385,8 +374,8 @@ impl MailboxRun<'_> {
                     continue;
                 }
                 if let Some(old) = self.baseline.get(&id)
-                    && same_version(old, key.as_deref())
-                    && self.still_stored(old)
+                    && old.is_version(key.as_deref())
+                    && self.still_stored(&old.chunks)
                     && let Some(mut r) = self.baseline.remove(&id)
                 {
                     r.path = f.path.clone();
@@ -420,22 +409,14 @@ impl MailboxRun<'_> {
         self.absorb(pipe.take_done())?;
         drop(pipe);
         // What the round did not mention is unchanged (incremental) or gone (full).
-        let rest_ids: Vec<String> = self
-            .baseline
-            .values()
-            .filter(|r| r.kind == c.kind && str_of(&r.meta, "parentFolderId") == Some(&f.id))
-            .filter(|r| !seen.contains(&r.id))
-            .map(|r| r.id.clone())
-            .collect();
-        let rest: Vec<ItemRecord> = rest_ids
-            .iter()
-            .filter_map(|id| self.baseline.remove(id))
-            .collect();
+        let rest: Vec<ItemRecord> = self.baseline.take_where(|r| {
+            r.kind == c.kind && r.folder.as_deref() == Some(&f.id) && !seen.contains(&r.id)
+        });
         for r in rest {
             if full {
                 let d = self.deleted(&r);
                 self.push(d, true);
-            } else if self.still_stored(&r) {
+            } else if self.still_stored(&r.chunks) {
                 let mut r = r;
                 r.path = f.path.clone();
                 self.push(r, false);
@@ -502,13 +483,9 @@ impl MailboxRun<'_> {
     }
 
     fn keep_unlisted(&mut self, c: &Collection, f: &Folder, ids: &HashSet<String>) {
-        let keep: Vec<ItemRecord> = self
-            .baseline
-            .values()
-            .filter(|r| r.kind == c.kind && str_of(&r.meta, "parentFolderId") == Some(&f.id))
-            .filter(|r| !ids.contains(&r.id))
-            .cloned()
-            .collect();
+        let keep: Vec<ItemRecord> = self.baseline.take_where(|r| {
+            r.kind == c.kind && r.folder.as_deref() == Some(&f.id) && !ids.contains(&r.id)
+        });
         for mut r in keep {
             r.path = f.path.clone();
             self.push(r, false);
@@ -558,7 +535,7 @@ impl MailboxRun<'_> {
             .failed(self.resource())
             .iter()
             .filter_map(|f| f.id.strip_prefix("mail:").map(str::to_owned))
-            .filter(|id| !self.records.keys().any(|(k, _, i)| k == "mail" && i == id))
+            .filter(|id| !self.listed.contains(&("mail".to_owned(), id.clone())))
             .collect();
         for id in ids {
             let url = format!(

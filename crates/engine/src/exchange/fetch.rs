@@ -14,7 +14,7 @@ use store::{ItemInfo, ItemRecord};
 
 use super::collection::id_segment;
 use super::{Failure, MailboxRun};
-use crate::context::{Progress, RunContext, parse_time};
+use crate::context::{Progress, RunContext, parse_time, reservation_kib};
 use crate::limiter::ResourceLimiter;
 
 /// Downloads queued beyond the four in flight before the listing waits for them.
@@ -64,6 +64,13 @@ impl Fetcher<'_> {
                 Ok(r) => r,
                 Err(e) if e.status() == Some(404) => return Ok(None),
                 Err(e) => return Err(Failure::Resource(e)),
+            };
+            let kib = reservation_kib(response.content_length());
+            // The budget is never closed.
+            let Ok(_memory) = self.ctx.memory.acquire_many(kib).await else {
+                return Err(Failure::Fatal(crate::error::EngineError::Task(
+                    "the download budget was closed".into(),
+                )));
             };
             let mut item = self.ctx.writer.item(info.clone());
             let mut broken = None;

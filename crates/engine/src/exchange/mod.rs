@@ -4,7 +4,7 @@
 pub(crate) mod collection;
 mod fetch;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
 use graph::GraphError;
@@ -12,6 +12,7 @@ use store::ItemRecord;
 use store::manifest::FailedItem;
 use time::OffsetDateTime;
 
+use crate::baseline::Priors;
 use crate::checkpoint::{Journal, Resumed};
 use crate::context::{Progress, RunContext};
 use crate::error::EngineError;
@@ -38,12 +39,16 @@ pub(crate) struct MailboxRun<'a> {
     ctx: &'a RunContext,
     mailbox: &'a Mailbox,
     limiter: Arc<ResourceLimiter>,
-    /// The previous run's live records of this mailbox, by id.
-    baseline: HashMap<String, ItemRecord>,
+    /// The previous run's live records of this mailbox, by id (taken out as they are
+    /// listed again or superseded).
+    baseline: Priors,
     resumed: Resumed,
     journal: Journal,
-    /// Records of this run, by `kind:id` (sorted output keeps lists stable across runs).
-    records: BTreeMap<(String, String, String), ItemRecord>,
+    /// Records of this run as item-list lines with their sizes, by kind, path and id
+    /// (sorted output keeps lists stable across runs).
+    records: BTreeMap<(String, String, String), (u64, Vec<u8>)>,
+    /// `(kind, id)` of every item listed so far.
+    listed: HashSet<(String, String)>,
     outcome: MailboxOutcome,
     now: OffsetDateTime,
 }
@@ -63,6 +68,7 @@ pub(crate) async fn backup_mailbox(
         journal: Journal::new(resumed.state.clone()),
         resumed,
         records: BTreeMap::new(),
+        listed: HashSet::new(),
         outcome: MailboxOutcome::default(),
         now: OffsetDateTime::now_utc(),
     };
@@ -138,9 +144,10 @@ impl MailboxRun<'_> {
             self.journal.record(tag, &record);
         }
         Progress::add(&self.ctx.progress.items, 1);
+        self.listed.insert((record.kind.clone(), record.id.clone()));
         self.records.insert(
             (record.kind.clone(), record.path.clone(), record.id.clone()),
-            record,
+            (record.size, record.to_line()),
         );
     }
 
@@ -156,9 +163,9 @@ impl MailboxRun<'_> {
     }
 
     /// Whether every chunk of a record from an earlier run is still in the repository.
-    fn still_stored(&self, record: &ItemRecord) -> bool {
+    fn still_stored(&self, chunks: &[store::ChunkId]) -> bool {
         let index = self.ctx.repo.index();
-        record.chunks.iter().all(|c| index.contains(c))
+        chunks.iter().all(|c| index.contains(c))
     }
 
     fn fail_item(&mut self, kind: &str, id: &str, error: &GraphError) {
@@ -183,17 +190,11 @@ impl MailboxRun<'_> {
 
     /// Keeps the earlier versions of a part that could not be read at all.
     fn keep_part(&mut self, c: &collection::Collection) {
-        let keep: Vec<ItemRecord> = self
-            .baseline
-            .values()
-            .filter(|r| r.kind == c.kind || r.kind == c.folder_kind)
-            .filter(|r| {
-                !self
-                    .records
-                    .contains_key(&(r.kind.clone(), r.path.clone(), r.id.clone()))
-            })
-            .cloned()
-            .collect();
+        let listed = &self.listed;
+        let keep: Vec<ItemRecord> = self.baseline.take_where(|r| {
+            (r.kind == c.kind || r.kind == c.folder_kind)
+                && !listed.contains(&(r.kind.clone(), r.id.clone()))
+        });
         for r in keep {
             self.push(r, false);
         }
@@ -216,10 +217,17 @@ impl MailboxRun<'_> {
     /// Adds the mailbox's records to the run, together and in a stable order.
     async fn finish(mut self) -> Result<MailboxOutcome, EngineError> {
         self.checkpoint().await?;
-        let records: Vec<ItemRecord> = std::mem::take(&mut self.records).into_values().collect();
+        let records = std::mem::take(&mut self.records);
         self.outcome.items = records.len() as u64;
-        self.outcome.bytes = records.iter().map(|r| r.size).sum();
-        self.ctx.writer.add_records(&records).await?;
+        self.outcome.bytes = records.values().map(|(size, _)| size).sum();
+        self.ctx
+            .writer
+            .add_lines(
+                records
+                    .values()
+                    .map(|(size, line)| (line.as_slice(), *size)),
+            )
+            .await?;
         Progress::add(&self.ctx.progress.resources_done, 1);
         tracing::info!(
             mailbox = %self.mailbox.upn,
