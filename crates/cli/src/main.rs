@@ -10,6 +10,11 @@ use clap::Parser;
 
 use crate::cli::{Cli, Command, ConnectorCommand, SimCommand};
 
+/// jemalloc returns freed memory to the system and does not keep an arena per thread
+/// the way glibc's allocator does, which keeps a long backup's memory flat.
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 /// Exit status when a check finds a data type that cannot work.
 pub const EXIT_CHECK_FAILED: u8 = 1;
 
