@@ -77,6 +77,7 @@ fn new_run_id(now: OffsetDateTime) -> String {
 /// each).
 async fn largest_first(
     graph: &GraphClient,
+    scheduler: &Scheduler,
     mailboxes: Vec<Mailbox>,
     baseline: &Baseline,
 ) -> Vec<Mailbox> {
@@ -90,6 +91,9 @@ async fn largest_first(
                 "/users/{}/mailFolders?$select=totalItemCount&$top=250",
                 m.id
             );
+            // Charged to the mailbox's budget like every other request to it.
+            let limiter = scheduler.resource(&m.id);
+            let _slot = limiter.acquire().await;
             let count = match graph
                 .get::<model::wire::Page<serde_json::Value>>(&url)
                 .await
@@ -244,7 +248,8 @@ pub async fn backup(
     )
     .await?;
     // The biggest mailboxes first: the run cannot end before the busiest one does.
-    let mailboxes = largest_first(&graph, mailboxes, &baseline).await;
+    let scheduler = Scheduler::new(Limits::OUTLOOK);
+    let mailboxes = largest_first(&graph, &scheduler, mailboxes, &baseline).await;
     progress
         .resources
         .store(mailboxes.len() as u64, std::sync::atomic::Ordering::Relaxed);
@@ -257,7 +262,7 @@ pub async fn backup(
         run_id: run_id.clone(),
         baseline,
         checkpointer: Checkpointer::new(options.checkpoint_interval),
-        scheduler: Scheduler::new(Limits::OUTLOOK),
+        scheduler,
         options: options.clone(),
         progress: Arc::clone(&progress),
         memory: Arc::new(tokio::sync::Semaphore::new(

@@ -86,7 +86,8 @@ pub struct ResourceState {
 /// The records of one resource waiting to be saved in the catalog.
 #[derive(Debug, Default)]
 pub struct Journal {
-    pending: Vec<(u64, ItemRecord)>,
+    /// Records waiting: their tag, `kind:id`, and the record as an item-list line.
+    pending: Vec<(u64, String, Vec<u8>)>,
     scopes: Vec<(u64, String, String)>,
     state: ResourceState,
 }
@@ -107,7 +108,11 @@ impl Journal {
 
     /// Notes a record just finished (or reused).
     pub fn record(&mut self, tag: u64, record: &ItemRecord) {
-        self.pending.push((tag, record.clone()));
+        self.pending.push((
+            tag,
+            format!("{}:{}", record.kind, record.id),
+            record.to_line(),
+        ));
     }
 
     /// Notes that a scope is complete, with its new delta link.
@@ -127,15 +132,12 @@ impl Journal {
         let completed = checkpointer.completed();
         let (durable, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut self.pending)
             .into_iter()
-            .partition(|(tag, _)| *tag < completed);
+            .partition(|(tag, _, _)| *tag < completed);
         self.pending = rest;
         if !durable.is_empty() {
             let items: Vec<(String, serde_json::Value)> = durable
                 .into_iter()
-                .map(|(_, r)| {
-                    let id = format!("{}:{}", r.kind, r.id);
-                    (id, serde_json::to_value(&r).unwrap_or_default())
-                })
+                .map(|(_, id, line)| (id, serde_json::from_slice(&line).unwrap_or_default()))
                 .collect();
             catalog.put_checkpoint_items(job, resource, &items).await?;
         }

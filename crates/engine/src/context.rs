@@ -139,11 +139,11 @@ pub(crate) struct RunContext {
     pub memory: Arc<tokio::sync::Semaphore>,
 }
 
-/// What downloads being stored may hold at once across a run: 160 MiB, in KiB. A
+/// What downloads being stored may hold at once across a run: 64 MiB, in KiB. A
 /// download reserves what it can hold (its size, three times over up to 12 MiB: the
 /// chunk being cut and two sealed chunks waiting for the pack) before its body is
 /// read, so memory stays bounded however many large messages arrive at once.
-pub(crate) const MEMORY_BUDGET_KIB: u32 = 160 * 1024;
+pub(crate) const MEMORY_BUDGET_KIB: u32 = 64 * 1024;
 
 /// The reservation of a download of `len` bytes (unknown: the largest), in KiB.
 pub(crate) fn reservation_kib(len: Option<u64>) -> u32 {
