@@ -113,8 +113,90 @@ fn sender(r: &ItemRecord) -> String {
         .to_owned()
 }
 
-/// Exports the items of `resource` in `manifest` that `format` holds to directory `out`.
+/// Exports the items of `resource` in `manifest` that `format` holds to directory
+/// `out`, or, when `out` ends in `.zip`, into that zip file (written whole, then
+/// renamed into place).
 pub async fn export(
+    repo: &Repository,
+    manifest: &Manifest,
+    resource: &str,
+    format: ExportFormat,
+    out: &Path,
+) -> Result<ExportSummary, EngineError> {
+    let is_zip = out
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("zip"));
+    if !is_zip {
+        return export_dir(repo, manifest, resource, format, out).await;
+    }
+    let parent = match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
+        _ => PathBuf::from("."),
+    };
+    let staging = tempfile::Builder::new()
+        .prefix(".m365vault-export-")
+        .tempdir_in(&parent)
+        .map_err(EngineError::io(format!(
+            "creating a folder in {}",
+            parent.display()
+        )))?;
+    let summary = export_dir(repo, manifest, resource, format, staging.path()).await?;
+    let (root, target) = (staging.path().to_owned(), out.to_owned());
+    tokio::task::spawn_blocking(move || zip_tree(&root, &target))
+        .await
+        .map_err(|e| EngineError::Task(e.to_string()))??;
+    Ok(ExportSummary {
+        files: 1,
+        ..summary
+    })
+}
+
+/// Writes every file under `root` into the zip file `out` (deflated).
+fn zip_tree(root: &Path, out: &Path) -> Result<(), EngineError> {
+    let what = || format!("writing {}", out.display());
+    let partial = out.with_extension("zip.partial");
+    let file = std::fs::File::create(&partial).map_err(EngineError::io(what()))?;
+    let mut zip = zip::ZipWriter::new(std::io::BufWriter::new(file));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .large_file(true);
+    let mut stack = vec![root.to_owned()];
+    let mut files = Vec::new();
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).map_err(EngineError::io(what()))? {
+            let path = entry.map_err(EngineError::io(what()))?.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    for path in files {
+        let name = path
+            .strip_prefix(root)
+            .unwrap_or(&path)
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect::<Vec<_>>()
+            .join("/");
+        zip.start_file(name, options)
+            .map_err(|e| EngineError::io(what())(std::io::Error::other(e)))?;
+        let mut input = std::fs::File::open(&path).map_err(EngineError::io(what()))?;
+        std::io::copy(&mut input, &mut zip).map_err(EngineError::io(what()))?;
+    }
+    let writer = zip
+        .finish()
+        .map_err(|e| EngineError::io(what())(std::io::Error::other(e)))?;
+    let file = writer
+        .into_inner()
+        .map_err(|e| EngineError::io(what())(e.into_error()))?;
+    file.sync_all().map_err(EngineError::io(what()))?;
+    std::fs::rename(&partial, out).map_err(EngineError::io(what()))
+}
+
+async fn export_dir(
     repo: &Repository,
     manifest: &Manifest,
     resource: &str,

@@ -95,8 +95,8 @@ pub struct ExportArgs {
     /// calendar) for events; vcf (a file per contact folder) for contacts.
     #[arg(long, value_name = "FORMAT")]
     pub format: String,
-    /// The folder to write into (created if needed).
-    #[arg(long, value_name = "DIR")]
+    /// The folder to write into (created if needed), or a FILE.zip to write.
+    #[arg(long, value_name = "DIR|FILE.zip")]
     pub out: PathBuf,
     /// The repository.
     #[command(flatten)]

@@ -199,6 +199,38 @@ async fn back_up_list_browse_and_export_a_mailbox() {
     assert!(!expected.is_empty());
     assert_eq!(exported, expected, "every message exported byte for byte");
 
+    // The same into a zip file.
+    let zip_path = dir.path().join("adele.zip");
+    let export = m365vault(
+        &dir,
+        &repo,
+        &[
+            "export",
+            "--run",
+            "latest",
+            "--user",
+            &user,
+            "--format",
+            "eml",
+            "--out",
+            zip_path.to_str().expect("utf-8"),
+        ],
+    )
+    .await;
+    assert_eq!(export.code, 0, "{}", export.stderr);
+    let mut archive =
+        zip::ZipArchive::new(std::fs::File::open(&zip_path).expect("zip file")).expect("a zip");
+    let mut zipped: BTreeMap<String, usize> = BTreeMap::new();
+    for i in 0..archive.len() {
+        let mut entry = archive.by_index(i).expect("entry");
+        let name = entry.name().expect("entry name").into_owned();
+        assert!(name.ends_with(".eml"), "{name}");
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut entry, &mut bytes).expect("read entry");
+        *zipped.entry(sha256_hex(&bytes)).or_default() += 1;
+    }
+    assert_eq!(zipped, expected, "every message in the zip byte for byte");
+
     // MBOX: mail-parser (an independent reader) finds every message.
     let mbox_dir = dir.path().join("mbox");
     let export = m365vault(
