@@ -34,6 +34,20 @@ async fn m365vault(dir: &Dir, repo: &Path, args: &[&str]) -> Run {
     .await
 }
 
+/// `export --run latest --user USER --format FORMAT --out OUT`, which must succeed.
+async fn export(dir: &Dir, repo: &Path, user: &str, format: &str, out: &Path) {
+    let out = out.to_str().expect("utf-8 path");
+    let run = m365vault(
+        dir,
+        repo,
+        &[
+            "export", "--run", "latest", "--user", user, "--format", format, "--out", out,
+        ],
+    )
+    .await;
+    assert_eq!(run.code, 0, "export {format}: {}", run.stderr);
+}
+
 fn sha256_hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes)
         .iter()
@@ -167,23 +181,7 @@ async fn back_up_list_browse_and_export_a_mailbox() {
     .await
     .expect("json");
     let eml_dir = dir.path().join("eml");
-    let export = m365vault(
-        &dir,
-        &repo,
-        &[
-            "export",
-            "--run",
-            "latest",
-            "--user",
-            &user,
-            "--format",
-            "eml",
-            "--out",
-            eml_dir.to_str().expect("utf-8"),
-        ],
-    )
-    .await;
-    assert_eq!(export.code, 0, "{}", export.stderr);
+    export(&dir, &repo, &user, "eml", &eml_dir).await;
     let mut exported: BTreeMap<String, usize> = BTreeMap::new();
     for f in files(&eml_dir, "eml") {
         *exported
@@ -201,23 +199,7 @@ async fn back_up_list_browse_and_export_a_mailbox() {
 
     // The same into a zip file.
     let zip_path = dir.path().join("adele.zip");
-    let export = m365vault(
-        &dir,
-        &repo,
-        &[
-            "export",
-            "--run",
-            "latest",
-            "--user",
-            &user,
-            "--format",
-            "eml",
-            "--out",
-            zip_path.to_str().expect("utf-8"),
-        ],
-    )
-    .await;
-    assert_eq!(export.code, 0, "{}", export.stderr);
+    export(&dir, &repo, &user, "eml", &zip_path).await;
     let mut archive =
         zip::ZipArchive::new(std::fs::File::open(&zip_path).expect("zip file")).expect("a zip");
     let mut zipped: BTreeMap<String, usize> = BTreeMap::new();
@@ -233,23 +215,7 @@ async fn back_up_list_browse_and_export_a_mailbox() {
 
     // MBOX: mail-parser (an independent reader) finds every message.
     let mbox_dir = dir.path().join("mbox");
-    let export = m365vault(
-        &dir,
-        &repo,
-        &[
-            "export",
-            "--run",
-            "latest",
-            "--user",
-            &user,
-            "--format",
-            "mbox",
-            "--out",
-            mbox_dir.to_str().expect("utf-8"),
-        ],
-    )
-    .await;
-    assert_eq!(export.code, 0, "{}", export.stderr);
+    export(&dir, &repo, &user, "mbox", &mbox_dir).await;
     let mut count = 0;
     for f in files(&mbox_dir, "mbox") {
         let bytes = std::fs::read(&f).expect("read");
@@ -435,23 +401,7 @@ async fn a_backup_killed_twenty_times_resumes_to_the_truth() {
         let truth: Vec<serde_json::Value> = r.json().await.expect("json");
         assert!(backed.contains(&upn), "{upn} is in the run");
         let out = dir.path().join("eml").join(&upn);
-        let export = m365vault(
-            &dir,
-            &repo,
-            &[
-                "export",
-                "--run",
-                "latest",
-                "--user",
-                &upn,
-                "--format",
-                "eml",
-                "--out",
-                out.to_str().expect("utf-8"),
-            ],
-        )
-        .await;
-        assert_eq!(export.code, 0, "{}", export.stderr);
+        export(&dir, &repo, &upn, "eml", &out).await;
         let mut exported: Vec<String> = files(&out, "eml")
             .iter()
             .map(|f| sha256_hex(&std::fs::read(f).expect("read")))
@@ -518,23 +468,7 @@ async fn calendars_and_contacts_export_as_ics_and_vcf() {
 
     for (format, ext, expected) in [("ics", "ics", events.len()), ("vcf", "vcf", contacts.len())] {
         let out = dir.path().join(format);
-        let export = m365vault(
-            &dir,
-            &repo,
-            &[
-                "export",
-                "--run",
-                "latest",
-                "--user",
-                &user,
-                "--format",
-                format,
-                "--out",
-                out.to_str().expect("utf-8"),
-            ],
-        )
-        .await;
-        assert_eq!(export.code, 0, "{}", export.stderr);
+        export(&dir, &repo, &user, format, &out).await;
         let mut found = 0;
         for f in files(&out, ext) {
             let text = std::fs::read_to_string(&f).expect("utf-8");
