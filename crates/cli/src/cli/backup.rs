@@ -126,8 +126,8 @@ pub struct RestoreArgs {
     /// Only items under this folder (such as /Inbox/Projects).
     #[arg(long, value_name = "PATH")]
     pub folder: Option<String>,
-    /// Only these items (ids, as `ls` shows them).
-    #[arg(long = "item", value_name = "ID")]
+    /// Only these items (ids, as `ls` shows them): `--item A B` or `--item A --item B`.
+    #[arg(long = "item", value_name = "ID", num_args = 1..)]
     pub items: Vec<String>,
     /// Restore into this mailbox instead of the original one.
     #[arg(long, value_name = "UPN")]
