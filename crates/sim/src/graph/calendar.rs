@@ -12,8 +12,8 @@ use time::PrimitiveDateTime;
 use super::mail_write::{attachment_from_json, folder_exists};
 use super::odata::Query;
 use super::outlook::{
-    self, bad_request, body_bytes, entity, entity_status, json_body, missing, page, paging,
-    refuse_unsupported, select,
+    self, bad_request, body_bytes, entity, entity_status, json_body, list_page, missing, page,
+    paging, refuse_unsupported, select,
 };
 use super::outlook_delta::{Round, Spec};
 use crate::failure::{GraphFailure, GraphResult};
@@ -105,21 +105,9 @@ pub async fn list_calendars(
     let all: Vec<usize> = (0..m.calendars.len())
         .filter(|&i| m.calendars[i].seqs.live())
         .collect();
-    let items = all
-        .iter()
-        .skip(skip)
-        .take(top)
-        .map(|&i| select(render::calendar(&m, i), query.select.as_deref(), "calendar"))
-        .collect::<GraphResult<Vec<_>>>()?;
-    let next = (skip + top < all.len()).then_some(skip + top);
-    Ok(page(
-        &state.base_url(),
-        uri.path(),
-        &query,
-        "Collection(calendar)",
-        items,
-        next,
-    ))
+    list_page(&state, &uri, &query, "calendar", &all, (top, skip), |i| {
+        render::calendar(&m, i)
+    })
 }
 
 /// `GET /users/{id}/calendars/{id}`.
@@ -157,21 +145,9 @@ async fn events_page(
     let all: Vec<usize> = (0..m.events.len())
         .filter(|&i| m.events[i].seqs.live() && m.events[i].calendar == c)
         .collect();
-    let items = all
-        .iter()
-        .skip(skip)
-        .take(top)
-        .map(|&i| select(render::event(&m, i), query.select.as_deref(), "event"))
-        .collect::<GraphResult<Vec<_>>>()?;
-    let next = (skip + top < all.len()).then_some(skip + top);
-    Ok(page(
-        &state.base_url(),
-        uri.path(),
-        &query,
-        "Collection(event)",
-        items,
-        next,
-    ))
+    list_page(state, uri, &query, "event", &all, (top, skip), |i| {
+        render::event(&m, i)
+    })
 }
 
 /// `GET /users/{id}/events` (the default calendar: single events and series masters).

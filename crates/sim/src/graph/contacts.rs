@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 use super::mail_write::folder_exists;
 use super::odata::Query;
 use super::outlook::{
-    self, bad_request, body_bytes, entity, entity_status, json_body, missing, page, paging,
+    self, bad_request, body_bytes, entity, entity_status, json_body, list_page, missing, paging,
     refuse_unsupported, select,
 };
 use super::outlook_delta::{Round, Spec};
@@ -44,27 +44,15 @@ async fn folders_page(
             m.contact_folders[i].seqs.live() && m.contact_folders[i].parent == Some(parent)
         })
         .collect();
-    let items = all
-        .iter()
-        .skip(skip)
-        .take(top)
-        .map(|&i| {
-            select(
-                render::contact_folder(&m, i),
-                query.select.as_deref(),
-                "contactFolder",
-            )
-        })
-        .collect::<GraphResult<Vec<_>>>()?;
-    let next = (skip + top < all.len()).then_some(skip + top);
-    Ok(page(
-        &state.base_url(),
-        uri.path(),
+    list_page(
+        state,
+        uri,
         &query,
-        "Collection(contactFolder)",
-        items,
-        next,
-    ))
+        "contactFolder",
+        &all,
+        (top, skip),
+        |i| render::contact_folder(&m, i),
+    )
 }
 
 /// `GET /users/{id}/contactFolders`.
@@ -170,21 +158,9 @@ async fn contacts_page(
     let all: Vec<usize> = (0..m.contacts.len())
         .filter(|&i| m.contacts[i].seqs.live() && m.contacts[i].folder == f)
         .collect();
-    let items = all
-        .iter()
-        .skip(skip)
-        .take(top)
-        .map(|&i| select(render::contact(&m, i), query.select.as_deref(), "contact"))
-        .collect::<GraphResult<Vec<_>>>()?;
-    let next = (skip + top < all.len()).then_some(skip + top);
-    Ok(page(
-        &state.base_url(),
-        uri.path(),
-        &query,
-        "Collection(contact)",
-        items,
-        next,
-    ))
+    list_page(state, uri, &query, "contact", &all, (top, skip), |i| {
+        render::contact(&m, i)
+    })
 }
 
 /// `GET /users/{id}/contacts` (the default folder).

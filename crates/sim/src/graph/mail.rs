@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::odata::Query;
-use super::outlook::{self, entity, missing, page, paging, refuse_unsupported, select};
+use super::outlook::{self, entity, list_page, missing, page, paging, refuse_unsupported, select};
 use super::outlook_delta::{Round, Spec};
 use crate::failure::GraphResult;
 use crate::mailbox::content::AttachmentBody;
@@ -59,21 +59,9 @@ async fn folders_page(
         .child_folders(parent)
         .filter(|&i| hidden || !m.folders[i].hidden)
         .collect();
-    let items = all
-        .iter()
-        .skip(skip)
-        .take(top)
-        .map(|&i| select(render::folder(&m, i), query.select.as_deref(), "mailFolder"))
-        .collect::<GraphResult<Vec<_>>>()?;
-    let next = (skip + top < all.len()).then_some(skip + top);
-    Ok(page(
-        &state.base_url(),
-        uri.path(),
-        &query,
-        "Collection(mailFolder)",
-        items,
-        next,
-    ))
+    list_page(state, uri, &query, "mailFolder", &all, (top, skip), |i| {
+        render::folder(&m, i)
+    })
 }
 
 /// `GET /users/{id}/mailFolders` (`includeHiddenFolders=true` lists hidden ones too).
@@ -185,27 +173,9 @@ async fn messages_page(
             .cmp(&m.messages[a].received)
             .then_with(|| m.messages[a].id.cmp(&m.messages[b].id))
     });
-    let items = all
-        .iter()
-        .skip(skip)
-        .take(top)
-        .map(|&i| {
-            select(
-                message_json(&m, i, text),
-                query.select.as_deref(),
-                "message",
-            )
-        })
-        .collect::<GraphResult<Vec<_>>>()?;
-    let next = (skip + top < all.len()).then_some(skip + top);
-    let response = page(
-        &state.base_url(),
-        uri.path(),
-        &query,
-        "Collection(message)",
-        items,
-        next,
-    );
+    let response = list_page(state, uri, &query, "message", &all, (top, skip), |i| {
+        message_json(&m, i, text)
+    })?;
     Ok(outlook::applied(response, &prefs))
 }
 

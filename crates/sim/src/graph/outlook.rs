@@ -3,7 +3,7 @@
 //! paging, and the `Prefer` header.
 
 use axum::Json;
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value};
 
@@ -192,6 +192,34 @@ pub fn paging(query: &Query, default: usize, max: usize) -> GraphResult<(usize, 
         })?,
     };
     Ok((top, skip))
+}
+
+/// One page of a listing: the items at `skip..skip + top` of `all`, each rendered by
+/// `render`, `$select`ed as entity `entity`, with `@odata.nextLink` when more follow.
+pub fn list_page(
+    state: &AppState,
+    uri: &Uri,
+    query: &Query,
+    entity: &str,
+    all: &[usize],
+    (top, skip): (usize, usize),
+    render: impl Fn(usize) -> Value,
+) -> GraphResult<Response> {
+    let items = all
+        .iter()
+        .skip(skip)
+        .take(top)
+        .map(|&i| select(render(i), query.select.as_deref(), entity))
+        .collect::<GraphResult<Vec<_>>>()?;
+    let next = (skip + top < all.len()).then_some(skip + top);
+    Ok(page(
+        &state.base_url(),
+        uri.path(),
+        query,
+        &format!("Collection({entity})"),
+        items,
+        next,
+    ))
 }
 
 /// One page of an Outlook collection: `@odata.nextLink` repeats the request's
