@@ -7,6 +7,7 @@ pub mod cloud;
 pub mod data_type;
 pub mod id;
 pub mod permissions;
+pub mod quickxor;
 pub mod wire;
 
 pub use cloud::Cloud;
