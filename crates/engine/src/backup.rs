@@ -17,9 +17,10 @@ use time::OffsetDateTime;
 use crate::baseline::Baseline;
 use crate::checkpoint::Checkpointer;
 use crate::context::{BackupOptions, Progress, RunContext};
+use crate::drive::{DriveOutcome, Site, backup_onedrive, onedrive_resource, site_resource};
 use crate::error::EngineError;
 use crate::exchange::{MailboxOutcome, backup_mailbox};
-use crate::limiter::{Limits, Scheduler};
+use crate::limiter::{Limits, ResourceUnits, Scheduler};
 use crate::scope::Mailbox;
 
 /// What a backup run did (`backup run --json`).
@@ -51,6 +52,16 @@ pub struct BackupSummary {
     pub limiter_wait_seconds: f64,
     /// Users in scope without an Exchange Online mailbox.
     pub without_mailbox: Vec<String>,
+    /// OneDrives backed up.
+    pub onedrives: u64,
+    /// Users in scope without a OneDrive.
+    pub without_onedrive: Vec<String>,
+    /// SharePoint sites backed up (those that failed included).
+    pub sites: u64,
+    /// SharePoint and OneDrive resource units spent.
+    pub resource_units: u64,
+    /// The resource units per minute the run planned with.
+    pub resource_units_per_minute: u32,
     /// Whether this run continued an interrupted one.
     pub resumed: bool,
     /// Seconds the run took.
@@ -217,7 +228,20 @@ pub async fn backup(
             (run.id, now)
         }
     };
-    let resources: HashSet<String> = mailboxes.iter().map(|m| m.upn.clone()).collect();
+    let data = options.data;
+    let mut resources: HashSet<String> = HashSet::new();
+    if data.exchange() {
+        resources.extend(mailboxes.iter().map(|m| m.upn.clone()));
+    }
+    if data.onedrive {
+        resources.extend(mailboxes.iter().map(|m| onedrive_resource(&m.upn)));
+    }
+    let sites: Vec<Site> = if data.sharepoint {
+        options.sites.clone()
+    } else {
+        Vec::new()
+    };
+    resources.extend(sites.iter().map(|s| site_resource(&s.id)));
     let baseline = match previous.and_then(|r| r.manifest_id.as_deref()) {
         Some(hex) => {
             let id: ManifestId = hex.parse().map_err(|_| {
@@ -247,12 +271,32 @@ pub async fn backup(
         started,
     )
     .await?;
+    let resource_units = Arc::new(if data.onedrive || data.sharepoint {
+        resource_unit_budget(&graph, options.resource_units_per_minute).await
+    } else {
+        ResourceUnits::for_licences(0)
+    });
     // The biggest mailboxes first: the run cannot end before the busiest one does.
     let scheduler = Scheduler::new(Limits::OUTLOOK);
-    let mailboxes = largest_first(&graph, &scheduler, mailboxes, &baseline).await;
+    let mut tasks: Vec<Task> = Vec::new();
+    let onedrives: Vec<Mailbox> = if data.onedrive {
+        let mut users = mailboxes.clone();
+        users.sort_by_key(|m| {
+            std::cmp::Reverse(baseline.weight(&onedrive_resource(&m.upn)).unwrap_or(0))
+        });
+        users
+    } else {
+        Vec::new()
+    };
+    if data.exchange() {
+        let mailboxes = largest_first(&graph, &scheduler, mailboxes, &baseline).await;
+        tasks.extend(mailboxes.into_iter().map(Task::Mailbox));
+    }
+    tasks.extend(sites.iter().cloned().map(Task::Site));
+    tasks.extend(onedrives.into_iter().map(Task::OneDrive));
     progress
         .resources
-        .store(mailboxes.len() as u64, std::sync::atomic::Ordering::Relaxed);
+        .store(tasks.len() as u64, std::sync::atomic::Ordering::Relaxed);
     let at_once = options.mailboxes_at_once.max(1);
     let ctx = RunContext {
         graph: graph.clone(),
@@ -263,35 +307,50 @@ pub async fn backup(
         baseline,
         checkpointer: Checkpointer::new(options.checkpoint_interval),
         scheduler,
+        resource_units: Arc::clone(&resource_units),
         options: options.clone(),
         progress: Arc::clone(&progress),
         memory: Arc::new(tokio::sync::Semaphore::new(
             crate::context::MEMORY_BUDGET_KIB as usize,
         )),
     };
-    let outcomes: Vec<(Mailbox, Result<MailboxOutcome, EngineError>)> =
-        futures::stream::iter(mailboxes)
-            .map(|m| {
-                let ctx = &ctx;
-                async move {
-                    let r = backup_mailbox(ctx, &m).await;
-                    (m, r)
-                }
-            })
-            .buffer_unordered(at_once)
-            .collect()
-            .await;
+    let outcomes: Vec<(Task, Result<Outcome, EngineError>)> = futures::stream::iter(tasks)
+        .map(|task| {
+            let ctx = &ctx;
+            async move {
+                let r = task.run(ctx).await;
+                (task, r)
+            }
+        })
+        .buffer_unordered(at_once)
+        .collect()
+        .await;
     let mut failures = Vec::new();
     let mut cursors = Vec::new();
     let mut without_mailbox = Vec::new();
-    let mut mailbox_count = 0;
-    for (m, r) in outcomes {
+    let mut without_onedrive = Vec::new();
+    let (mut mailbox_count, mut onedrive_count, mut site_count) = (0, 0, 0);
+    for (task, r) in outcomes {
+        let resource = task.resource();
         match r {
-            Ok(o) if o.no_mailbox => without_mailbox.push(m.upn),
-            Ok(o) => {
+            Ok(Outcome::Mailbox(o)) if o.no_mailbox => without_mailbox.push(resource),
+            Ok(Outcome::Mailbox(o)) => {
                 mailbox_count += 1;
                 failures.extend(o.failed);
-                cursors.extend(o.cursors.into_iter().map(|(s, c)| (m.upn.clone(), s, c)));
+                cursors.extend(o.cursors.into_iter().map(|(s, c)| (resource.clone(), s, c)));
+            }
+            Ok(Outcome::Drive(o)) if o.missing => {
+                if let Task::OneDrive(m) = &task {
+                    without_onedrive.push(m.upn.clone());
+                }
+            }
+            Ok(Outcome::Drive(o)) => {
+                match task {
+                    Task::Site(_) => site_count += 1,
+                    _ => onedrive_count += 1,
+                }
+                failures.extend(o.failed);
+                cursors.extend(o.cursors.into_iter().map(|(s, c)| (resource.clone(), s, c)));
             }
             Err(e) => {
                 // The run cannot be completed; its checkpoints stay for the next one.
@@ -353,8 +412,82 @@ pub async fn backup(
         busiest_mailbox_requests: busiest,
         limiter_wait_seconds: limiter_wait,
         without_mailbox,
+        onedrives: onedrive_count,
+        without_onedrive,
+        sites: site_count,
+        resource_units: resource_units.spent(),
+        resource_units_per_minute: resource_units.per_minute(),
         resumed,
         seconds: clock.elapsed().as_secs_f64(),
         failures: manifest.failed,
     })
+}
+
+/// One resource's task.
+enum Task {
+    Mailbox(Mailbox),
+    OneDrive(Mailbox),
+    Site(Site),
+}
+
+/// What a task produced.
+enum Outcome {
+    Mailbox(MailboxOutcome),
+    Drive(DriveOutcome),
+}
+
+impl Task {
+    /// The resource's name in the run.
+    fn resource(&self) -> String {
+        match self {
+            Task::Mailbox(m) => m.upn.clone(),
+            Task::OneDrive(m) => onedrive_resource(&m.upn),
+            Task::Site(s) => site_resource(&s.id),
+        }
+    }
+
+    async fn run(&self, ctx: &RunContext) -> Result<Outcome, EngineError> {
+        let ru = ctx.resource_units.as_ref();
+        match self {
+            Task::Mailbox(m) => backup_mailbox(ctx, m).await.map(Outcome::Mailbox),
+            Task::OneDrive(m) => backup_onedrive(ctx, ru, m).await.map(Outcome::Drive),
+            Task::Site(s) => crate::drive::sites::backup_site(ctx, ru, s)
+                .await
+                .map(Outcome::Drive),
+        }
+    }
+}
+
+/// The tenant's SharePoint and OneDrive budget: `per_minute` when given, otherwise
+/// the tier of its licence count (the enabled units of its subscriptions).
+async fn resource_unit_budget(graph: &GraphClient, per_minute: Option<u32>) -> ResourceUnits {
+    if let Some(m) = per_minute {
+        return ResourceUnits::new(m, u64::from(m) * 960);
+    }
+    match graph
+        .get::<model::wire::Page<serde_json::Value>>("/subscribedSkus")
+        .await
+    {
+        Ok(page) => {
+            let licences: u64 = page
+                .value
+                .iter()
+                .filter_map(|s| {
+                    s.pointer("/prepaidUnits/enabled")
+                        .and_then(serde_json::Value::as_u64)
+                })
+                .sum();
+            let budget = ResourceUnits::for_licences(licences);
+            tracing::info!(
+                licences,
+                per_minute = budget.per_minute(),
+                "SharePoint and OneDrive resource units sized from the tenant's licences"
+            );
+            budget
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot read the tenant's licences (/subscribedSkus); planning with the smallest SharePoint budget (1,250 resource units a minute)");
+            ResourceUnits::for_licences(0)
+        }
+    }
 }

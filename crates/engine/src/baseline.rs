@@ -135,10 +135,12 @@ pub struct Prior {
     pub kind: String,
     /// Its id.
     pub id: String,
-    /// Its folder's id (`meta.parentFolderId`).
+    /// Its folder's id (`meta.parentFolderId`, `meta.parentReference.id`).
     pub folder: Option<String>,
-    /// Its version (`meta.changeKey`).
+    /// Its version (`meta.changeKey`, a file's `cTag`, a list item's `eTag`).
     pub change_key: Option<String>,
+    /// The drive or list it is in (`meta.parentReference.driveId`, `meta.listId`).
+    pub container: Option<String>,
     /// Its content's chunks.
     pub chunks: Vec<store::ChunkId>,
     line: Vec<u8>,
@@ -171,9 +173,18 @@ impl Priors {
                 .and_then(serde_json::Value::as_str)
                 .map(str::to_owned)
         };
+        let parent = |k: &str| {
+            record
+                .meta
+                .get("parentReference")
+                .and_then(|p| p.get(k))
+                .and_then(serde_json::Value::as_str)
+                .map(str::to_owned)
+        };
         let prior = Prior {
-            folder: s("parentFolderId"),
-            change_key: s("changeKey"),
+            folder: s("parentFolderId").or_else(|| parent("id")),
+            change_key: crate::checkpoint::version_key(&record.meta).map(str::to_owned),
+            container: parent("driveId").or_else(|| s("listId")),
             kind: record.kind,
             id: record.id.clone(),
             chunks: record.chunks,

@@ -207,11 +207,17 @@ impl Resumed {
 /// Whether `record` is the version of the item that `change_key` names (no change key:
 /// cannot tell, so no).
 pub fn same_version(record: &ItemRecord, change_key: Option<&str>) -> bool {
-    match (
-        change_key,
-        record.meta.get("changeKey").and_then(|v| v.as_str()),
-    ) {
+    match (change_key, version_key(&record.meta)) {
         (Some(a), Some(b)) => a == b,
         _ => false,
     }
+}
+
+/// What names an item's version in its metadata: Outlook's `changeKey`, a drive
+/// item's content tag (`cTag`: its bytes; renames and moves keep it), or an
+/// entity's `eTag`.
+pub fn version_key(meta: &serde_json::Value) -> Option<&str> {
+    ["changeKey", "cTag", "eTag"]
+        .iter()
+        .find_map(|k| meta.get(*k).and_then(serde_json::Value::as_str))
 }

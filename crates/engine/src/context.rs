@@ -14,7 +14,7 @@ use crate::baseline::Baseline;
 use crate::checkpoint::Checkpointer;
 use crate::limiter::Scheduler;
 
-/// Which data of a mailbox to back up.
+/// Which data to back up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct DataSelection {
     /// Mail folders and messages.
@@ -23,15 +23,29 @@ pub struct DataSelection {
     pub calendar: bool,
     /// Contact folders and contacts.
     pub contacts: bool,
+    /// Users' OneDrives.
+    pub onedrive: bool,
+    /// SharePoint sites (their libraries and lists).
+    pub sharepoint: bool,
 }
 
 impl Default for DataSelection {
+    /// A mailbox's data: mail, calendars and contacts.
     fn default() -> Self {
         DataSelection {
             mail: true,
             calendar: true,
             contacts: true,
+            onedrive: false,
+            sharepoint: false,
         }
+    }
+}
+
+impl DataSelection {
+    /// Whether any part of a mailbox is wanted.
+    pub fn exchange(&self) -> bool {
+        self.mail || self.calendar || self.contacts
     }
 }
 
@@ -43,22 +57,37 @@ impl std::str::FromStr for DataSelection {
             mail: false,
             calendar: false,
             contacts: false,
+            onedrive: false,
+            sharepoint: false,
         };
         for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
             match part.to_ascii_lowercase().as_str() {
                 "mail" => d.mail = true,
                 "calendar" | "calendars" => d.calendar = true,
                 "contacts" => d.contacts = true,
-                "all" | "exchange" => d = DataSelection::default(),
+                "exchange" => (d.mail, d.calendar, d.contacts) = (true, true, true),
+                "onedrive" | "files" => d.onedrive = true,
+                "sharepoint" | "sites" => d.sharepoint = true,
+                "all" => {
+                    d = DataSelection {
+                        mail: true,
+                        calendar: true,
+                        contacts: true,
+                        onedrive: true,
+                        sharepoint: true,
+                    }
+                }
                 other => {
                     return Err(format!(
-                        "unknown data type '{other}'; use mail, calendar or contacts (comma-separated)"
+                        "unknown data type '{other}'; use mail, calendar, contacts, onedrive or sharepoint (comma-separated), or exchange or all"
                     ));
                 }
             }
         }
-        if !(d.mail || d.calendar || d.contacts) {
-            return Err("no data type given; use mail, calendar or contacts".into());
+        if !(d.exchange() || d.onedrive || d.sharepoint) {
+            return Err(
+                "no data type given; use mail, calendar, contacts, onedrive or sharepoint".into(),
+            );
         }
         Ok(d)
     }
@@ -79,6 +108,13 @@ pub struct BackupOptions {
     pub checkpoint_interval: Duration,
     /// Items per delta page asked for (`Prefer: odata.maxpagesize`).
     pub page_size: u32,
+    /// Older versions of each file to keep besides the current one.
+    pub versions: u32,
+    /// The SharePoint sites to back up (when `data.sharepoint`).
+    pub sites: Vec<crate::drive::Site>,
+    /// Resource units per minute to plan with, instead of the tier the tenant's
+    /// licence count gives.
+    pub resource_units_per_minute: Option<u32>,
 }
 
 impl BackupOptions {
@@ -91,6 +127,9 @@ impl BackupOptions {
             mailboxes_at_once: 16,
             checkpoint_interval: Duration::from_secs(30),
             page_size: 100,
+            versions: 0,
+            sites: Vec::new(),
+            resource_units_per_minute: None,
         }
     }
 }
@@ -135,6 +174,8 @@ pub(crate) struct RunContext {
     pub scheduler: Scheduler,
     pub options: BackupOptions,
     pub progress: Arc<Progress>,
+    /// The tenant's SharePoint and OneDrive resource units.
+    pub resource_units: Arc<crate::limiter::ResourceUnits>,
     /// Memory that downloads being stored may hold, in KiB (see [`MEMORY_BUDGET_KIB`]).
     pub memory: Arc<tokio::sync::Semaphore>,
 }
@@ -185,7 +226,9 @@ mod tests {
     fn data_selection_parses() {
         let d: DataSelection = "mail, contacts".parse().expect("parses");
         assert!(d.mail && d.contacts && !d.calendar);
-        assert!("files".parse::<DataSelection>().is_err());
+        let d: DataSelection = "onedrive,sharepoint".parse().expect("parses");
+        assert!(d.onedrive && d.sharepoint && !d.exchange());
+        assert!("teams".parse::<DataSelection>().is_err());
         assert!("".parse::<DataSelection>().is_err());
     }
 }

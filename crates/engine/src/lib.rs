@@ -1,13 +1,14 @@
 //! The backup engine of m365vault: what to back up ([`scope`]), how fast
 //! ([`limiter`]), incremental runs on top of the previous one ([`baseline`]) with
-//! checkpoints to resume from ([`checkpoint`]), Exchange Online mailboxes
-//! ([`exchange`]), and reading runs back ([`browse`]).
+//! checkpoints to resume from ([`checkpoint`]), Exchange Online mailboxes, OneDrive
+//! and SharePoint, and reading runs back ([`browse`]).
 
 pub mod backup;
 pub mod baseline;
 pub mod browse;
 pub mod checkpoint;
 pub mod context;
+mod drive;
 pub mod error;
 mod exchange;
 pub mod export;
@@ -17,5 +18,6 @@ pub mod scope;
 
 pub use backup::{BackupSummary, Target, backup};
 pub use context::{BackupOptions, DataSelection, Progress};
+pub use drive::sites::{Site, SiteSpec, resolve_sites};
 pub use error::EngineError;
 pub use scope::{Mailbox, ScopeSpec, resolve};

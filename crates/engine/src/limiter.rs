@@ -6,7 +6,9 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use tokio::time::Instant;
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
@@ -41,10 +43,13 @@ struct Bucket {
 
 impl Bucket {
     fn new(limits: &Limits, now: Instant) -> Self {
-        let capacity = f64::from(limits.requests.max(1));
+        Bucket::with(f64::from(limits.requests.max(1)), limits.window, now)
+    }
+
+    fn with(capacity: f64, window: Duration, now: Instant) -> Self {
         Bucket {
             capacity,
-            per_second: capacity / limits.window.as_secs_f64().max(0.001),
+            per_second: capacity / window.as_secs_f64().max(0.001),
             tokens: capacity,
             last: now,
         }
@@ -52,17 +57,120 @@ impl Bucket {
 
     /// Takes a token, or says how long until one is there.
     fn take(&mut self, now: Instant) -> Result<(), Duration> {
+        self.take_n(now, 1.0)
+    }
+
+    /// Takes `n` tokens (at most the capacity), or says how long until they are there.
+    fn take_n(&mut self, now: Instant, n: f64) -> Result<(), Duration> {
+        let n = n.min(self.capacity);
         let elapsed = now.saturating_duration_since(self.last).as_secs_f64();
         self.tokens = (self.tokens + elapsed * self.per_second).min(self.capacity);
         self.last = now;
-        if self.tokens >= 1.0 {
-            self.tokens -= 1.0;
+        if self.tokens >= n {
+            self.tokens -= n;
             Ok(())
         } else {
-            Err(Duration::from_secs_f64(
-                (1.0 - self.tokens) / self.per_second,
-            ))
+            Err(Duration::from_secs_f64((n - self.tokens) / self.per_second))
         }
+    }
+}
+
+/// SharePoint's and OneDrive's resource units per app and tenant, by the tenant's
+/// licence count (Microsoft's table): RU per minute and RU per 24 hours.
+pub fn resource_unit_tier(licences: u64) -> (u32, u64) {
+    match licences {
+        0..1_000 => (1_250, 1_200_000),
+        1_000..5_000 => (2_500, 2_400_000),
+        5_000..15_000 => (3_750, 3_600_000),
+        15_000..50_000 => (5_000, 4_800_000),
+        _ => (6_250, 6_000_000),
+    }
+}
+
+/// The tenant's SharePoint and OneDrive budget: every request spends its resource
+/// units (1 for a single item, delta with a token or a download; 2 for a collection,
+/// delta without a token or a write; 5 for permissions) before it leaves, from a
+/// per-minute and a per-day bucket. Requests wait for units instead of being
+/// refused, so a run spends the budget as fast as Microsoft grants it and no faster.
+#[derive(Debug)]
+pub struct ResourceUnits {
+    minute: Mutex<Bucket>,
+    day: Mutex<Bucket>,
+    per_minute: u32,
+    spent: std::sync::atomic::AtomicU64,
+    waited: Mutex<Duration>,
+}
+
+/// The share of Microsoft's budget m365vault plans to use, leaving room for
+/// requests it does not count (retries) and for other apps' clocks.
+const RESOURCE_UNIT_SHARE: f64 = 0.9;
+
+impl ResourceUnits {
+    /// A budget of `per_minute` and `per_day` resource units.
+    pub fn new(per_minute: u32, per_day: u64) -> Self {
+        let now = Instant::now();
+        let minute = f64::from(per_minute.max(1)) * RESOURCE_UNIT_SHARE;
+        let day = (per_day.max(1) as f64) * RESOURCE_UNIT_SHARE;
+        ResourceUnits {
+            minute: Mutex::new(Bucket::with(minute, Duration::from_secs(60), now)),
+            day: Mutex::new(Bucket::with(day, Duration::from_secs(86_400), now)),
+            per_minute,
+            spent: std::sync::atomic::AtomicU64::new(0),
+            waited: Mutex::new(Duration::ZERO),
+        }
+    }
+
+    /// The budget of a tenant with `licences` licences.
+    pub fn for_licences(licences: u64) -> Self {
+        let (minute, day) = resource_unit_tier(licences);
+        ResourceUnits::new(minute, day)
+    }
+
+    /// Resource units per minute (Microsoft's figure).
+    pub fn per_minute(&self) -> u32 {
+        self.per_minute
+    }
+
+    /// Waits until `ru` units may be spent, and spends them.
+    pub async fn spend(&self, ru: u32) {
+        let start = Instant::now();
+        let n = f64::from(ru);
+        loop {
+            let now = Instant::now();
+            let wait = {
+                let mut minute = self.minute.lock().unwrap_or_else(|e| e.into_inner());
+                let mut day = self.day.lock().unwrap_or_else(|e| e.into_inner());
+                // Take from both or from neither.
+                match minute.take_n(now, n) {
+                    Ok(()) => match day.take_n(now, n) {
+                        Ok(()) => Ok(()),
+                        Err(d) => {
+                            minute.tokens += n.min(minute.capacity);
+                            Err(d)
+                        }
+                    },
+                    Err(d) => Err(d),
+                }
+            };
+            match wait {
+                Ok(()) => break,
+                Err(d) => tokio::time::sleep(d).await,
+            }
+        }
+        self.spent
+            .fetch_add(u64::from(ru), std::sync::atomic::Ordering::Relaxed);
+        let mut waited = self.waited.lock().unwrap_or_else(|e| e.into_inner());
+        *waited += start.elapsed();
+    }
+
+    /// Units spent so far.
+    pub fn spent(&self) -> u64 {
+        self.spent.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Time requests waited for units so far.
+    pub fn waited(&self) -> Duration {
+        *self.waited.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
@@ -193,6 +301,34 @@ mod tests {
         let wait = b.take(t0).expect_err("empty");
         assert!(wait > Duration::from_millis(900) && wait <= Duration::from_secs(1));
         assert!(b.take(t0 + Duration::from_secs(1)).is_ok());
+    }
+
+    #[test]
+    fn resource_unit_tiers_follow_licence_counts() {
+        assert_eq!(resource_unit_tier(0), (1_250, 1_200_000));
+        assert_eq!(resource_unit_tier(999), (1_250, 1_200_000));
+        assert_eq!(resource_unit_tier(1_000), (2_500, 2_400_000));
+        assert_eq!(resource_unit_tier(14_999), (3_750, 3_600_000));
+        assert_eq!(resource_unit_tier(15_000), (5_000, 4_800_000));
+        assert_eq!(resource_unit_tier(1_000_000), (6_250, 6_000_000));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn resource_units_are_spent_at_the_granted_rate() {
+        // 600 per minute, 90% of it planned: 540 at once, then 9 a second.
+        let ru = ResourceUnits::new(600, 1_000_000);
+        let start = tokio::time::Instant::now();
+        ru.spend(540).await;
+        assert!(start.elapsed() < Duration::from_millis(1));
+        for _ in 0..9 {
+            ru.spend(2).await;
+        }
+        let waited = start.elapsed();
+        assert!(
+            waited >= Duration::from_millis(1_900) && waited <= Duration::from_millis(2_100),
+            "18 units at 9 a second took {waited:?}"
+        );
+        assert_eq!(ru.spent(), 558);
     }
 
     #[tokio::test]

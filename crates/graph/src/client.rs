@@ -56,6 +56,44 @@ fn path_of(url: &str) -> String {
     }
 }
 
+/// The error of an unsuccessful response, and its `Retry-After` in seconds.
+async fn api_error(
+    method: &Method,
+    url: &str,
+    response: reqwest::Response,
+) -> (GraphError, Option<u64>) {
+    let status = response.status();
+    let retry_after = response
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .map(|s| s.ceil() as u64);
+    let request_id = response
+        .headers()
+        .get("request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let bytes = response.bytes().await.unwrap_or_default();
+    let (code, message) = match serde_json::from_slice::<GraphErrorBody>(&bytes) {
+        Ok(b) => (b.error.code, b.error.message),
+        Err(_) => (
+            status.canonical_reason().unwrap_or("Error").to_owned(),
+            String::from_utf8_lossy(&bytes).chars().take(300).collect(),
+        ),
+    };
+    let err = GraphError::from(ApiError {
+        method: method.to_string(),
+        path: path_of(url),
+        status: status.as_u16(),
+        code,
+        message,
+        request_id,
+        retry_after,
+    });
+    (err, retry_after)
+}
+
 impl GraphClient {
     /// A client for Graph v1.0 in `cloud`, authenticating with `tokens`.
     pub fn new(http: reqwest::Client, cloud: &Cloud, tokens: Arc<dyn TokenSource>) -> Self {
@@ -171,34 +209,7 @@ impl GraphClient {
             if status.is_success() || status.is_redirection() {
                 return Ok(response);
             }
-            let retry_after = response
-                .headers()
-                .get("retry-after")
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.trim().parse::<f64>().ok())
-                .map(|s| s.ceil() as u64);
-            let request_id = response
-                .headers()
-                .get("request-id")
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned);
-            let bytes = response.bytes().await.unwrap_or_default();
-            let (code, message) = match serde_json::from_slice::<GraphErrorBody>(&bytes) {
-                Ok(b) => (b.error.code, b.error.message),
-                Err(_) => (
-                    status.canonical_reason().unwrap_or("Error").to_owned(),
-                    String::from_utf8_lossy(&bytes).chars().take(300).collect(),
-                ),
-            };
-            let err = GraphError::from(ApiError {
-                method: method.to_string(),
-                path: path_of(&url),
-                status: status.as_u16(),
-                code,
-                message,
-                request_id,
-                retry_after,
-            });
+            let (err, retry_after) = api_error(&method, &url, response).await;
             if status == StatusCode::UNAUTHORIZED && !refreshed {
                 // The token may have been revoked or expired early: get a new one, once.
                 refreshed = true;
@@ -215,6 +226,62 @@ impl GraphClient {
                 && let Some(wait) = self.retry.delay(attempt, retry_after)
             {
                 tracing::info!(path = %path_of(&url), status = status.as_u16(), ?wait, attempt, "throttled or failed; retrying");
+                tokio::time::sleep(wait).await;
+                self.counters.retry(wait);
+                continue;
+            }
+            return Err(err);
+        }
+    }
+
+    /// GETs a pre-authenticated URL (a drive item's download URL): no Authorization
+    /// header goes with it. Throttling (429, 503) and transient failures are retried
+    /// like Graph requests; any other error status is returned, so that the caller
+    /// can ask Graph for a new URL when this one has expired (401, 403, 410).
+    pub async fn fetch_url(
+        &self,
+        url: &str,
+        headers: &[(&str, &str)],
+        timeout: std::time::Duration,
+    ) -> Result<reqwest::Response, GraphError> {
+        let mut attempt = 0u32;
+        loop {
+            attempt += 1;
+            let mut req = self.http.get(url).timeout(timeout);
+            for (k, v) in headers {
+                req = req.header(*k, *v);
+            }
+            self.counters.request();
+            let response = match req.send().await {
+                Ok(r) => r,
+                Err(e) => {
+                    let err = GraphError::Transport {
+                        url: path_of(url),
+                        message: without_url(&e),
+                        retryable: true,
+                    };
+                    if let Some(wait) = self.retry.delay(attempt, None) {
+                        tracing::warn!(url = %path_of(url), attempt, ?wait, error = %err, "retrying a download after a network error");
+                        tokio::time::sleep(wait).await;
+                        self.counters.retry(wait);
+                        continue;
+                    }
+                    return Err(err);
+                }
+            };
+            let status = response.status();
+            if status.is_success() {
+                return Ok(response);
+            }
+            let (err, retry_after) = api_error(&Method::GET, url, response).await;
+            let throttled = matches!(status.as_u16(), 429 | 503);
+            if throttled {
+                self.counters.throttled();
+            }
+            if err.is_retryable()
+                && let Some(wait) = self.retry.delay(attempt, retry_after)
+            {
+                tracing::info!(url = %path_of(url), status = status.as_u16(), ?wait, attempt, "download throttled or failed; retrying");
                 tokio::time::sleep(wait).await;
                 self.counters.retry(wait);
                 continue;

@@ -337,7 +337,7 @@ impl IdentityClient {
 }
 
 /// A reqwest error's message without its URL's query (which may carry ids).
-pub(crate) fn without_url(e: &reqwest::Error) -> String {
+pub fn without_url(e: &reqwest::Error) -> String {
     let mut msg = e.to_string();
     if let Some(url) = e.url() {
         msg = msg.replace(

@@ -21,4 +21,5 @@ pub use client::{Body, GraphClient};
 pub use credential::{AppCredential, CertificateCredential, Credential};
 pub use error::{ApiError, GraphError, TokenError, TokenErrorKind};
 pub use http::HttpOptions;
+pub use identity::without_url;
 pub use token::{AccessToken, AppTokenSource, TokenSource};

@@ -34,7 +34,7 @@ pub use error::StoreError;
 pub use id::{ChunkId, IndexId, KeyId, ManifestId, PackId, RepoId};
 pub use manifest::{ItemRecord, Manifest, RunOutcome};
 pub use repo::{Config, InitOptions, Repository};
-pub use writer::{ItemInfo, RunWriter, WriteOptions};
+pub use writer::{ItemInfo, ItemWriter, RunWriter, WriteOptions};
 
 /// How many blocking threads a runtime that writes repositories should allow: hashing,
 /// compression and encryption gain nothing from more threads than a few per core, and
