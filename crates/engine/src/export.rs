@@ -1,6 +1,9 @@
 //! Export: a mailbox of a run as standard files that other clients read — one
 //! `.eml` per message, or one mboxrd file per folder; one iCalendar file per
-//! calendar; one vCard file per contact folder.
+//! calendar; one vCard file per contact folder — and a OneDrive or site as its
+//! tree of files ([`files`]).
+
+pub mod files;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -26,6 +29,8 @@ pub enum ExportFormat {
     Ics,
     /// One vCard 4.0 (RFC 6350) file per contact folder.
     Vcf,
+    /// A drive's or site's files as they were, with `.m365vault-metadata.json`.
+    Files,
 }
 
 impl ExportFormat {
@@ -35,6 +40,7 @@ impl ExportFormat {
             ExportFormat::Eml | ExportFormat::Mbox => "mail",
             ExportFormat::Ics => "event",
             ExportFormat::Vcf => "contact",
+            ExportFormat::Files => "file",
         }
     }
 }
@@ -48,8 +54,9 @@ impl std::str::FromStr for ExportFormat {
             "mbox" => Ok(ExportFormat::Mbox),
             "ics" => Ok(ExportFormat::Ics),
             "vcf" => Ok(ExportFormat::Vcf),
+            "files" | "zip" => Ok(ExportFormat::Files),
             other => Err(format!(
-                "unknown export format '{other}'; use eml or mbox (mail), ics (calendars) or vcf (contacts)"
+                "unknown export format '{other}'; use eml or mbox (mail), ics (calendars), vcf (contacts), or files or zip (OneDrive, SharePoint)"
             )),
         }
     }
@@ -204,6 +211,9 @@ async fn export_dir(
     out: &Path,
 ) -> Result<ExportSummary, EngineError> {
     let resource = resource.to_ascii_lowercase();
+    if format == ExportFormat::Files {
+        return files::export_tree(repo, manifest, &resource, out).await;
+    }
     let mut by_folder: BTreeMap<String, Vec<ItemRecord>> = BTreeMap::new();
     let mut any = false;
     each_item(repo, manifest, |r| {
@@ -295,6 +305,7 @@ async fn export_dir(
                 summary.files += 1;
                 summary.items += (entities.len() - problems.len()) as u64;
             }
+            ExportFormat::Files => {}
             ExportFormat::Mbox => {
                 let rel = folder_dir(&folder);
                 let mut path = out.join(&rel);

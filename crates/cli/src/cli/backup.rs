@@ -9,7 +9,7 @@ use super::repo::RepoArgs;
 /// `backup …`.
 #[derive(Debug, Subcommand)]
 pub enum BackupCommand {
-    /// Back up mailboxes now (an interrupted run is resumed).
+    /// Back up mailboxes, OneDrives and SharePoint sites now (an interrupted run is resumed).
     Run(BackupRunArgs),
     /// List the backup runs of the repository.
     List(BackupListArgs),
@@ -35,9 +35,24 @@ pub struct BackupRunArgs {
     /// Users, or groups whose members, to leave out.
     #[arg(long, value_name = "UPN|GROUP,…", value_delimiter = ',')]
     pub exclude: Vec<String>,
-    /// What to back up: mail, calendar, contacts (comma-separated).
+    /// What to back up: mail, calendar, contacts, onedrive, sharepoint (comma-separated),
+    /// or exchange (the first three) or all.
     #[arg(long, value_name = "LIST", default_value = "mail,calendar,contacts")]
     pub data: String,
+    /// SharePoint sites to back up, by URL (https://contoso.sharepoint.com/sites/Sales)
+    /// or Graph site id (comma-separated); implies sharepoint in --data.
+    #[arg(long, value_name = "URL,…", value_delimiter = ',')]
+    pub sites: Vec<String>,
+    /// Every SharePoint site of the tenant, with its subsites; implies sharepoint in --data.
+    #[arg(long)]
+    pub all_sites: bool,
+    /// Older versions of each file to keep besides the current one.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub versions: u32,
+    /// Plan with this many SharePoint resource units a minute instead of the tier
+    /// the tenant's licence count gives (Microsoft grants 1,250 to 6,250).
+    #[arg(long, value_name = "RU", hide = true)]
+    pub resource_units_per_minute: Option<u32>,
     /// Mailboxes backed up at once (each within Microsoft's per-mailbox limits).
     #[arg(long, value_name = "N", default_value_t = 16)]
     pub mailboxes_at_once: usize,
@@ -88,11 +103,18 @@ pub struct ExportArgs {
     /// The run: its id, a unique prefix of it, or `latest`.
     #[arg(long, value_name = "RUN")]
     pub run: String,
-    /// The mailbox to export.
-    #[arg(long, value_name = "UPN")]
-    pub user: String,
+    /// The user whose mailbox (or, with --data onedrive, OneDrive) to export.
+    #[arg(long, value_name = "UPN", required_unless_present = "site", conflicts_with = "site")]
+    pub user: Option<String>,
+    /// The SharePoint site to export: its Graph id or URL.
+    #[arg(long, value_name = "ID|URL")]
+    pub site: Option<String>,
+    /// What of the user to export: mail (the default: the format tells) or onedrive.
+    #[arg(long, value_name = "DATA")]
+    pub data: Option<String>,
     /// eml (a file per message) or mbox (a file per folder, mboxrd) for mail; ics (a file per
-    /// calendar) for events; vcf (a file per contact folder) for contacts.
+    /// calendar) for events; vcf (a file per contact folder) for contacts; files (the tree)
+    /// or zip (the tree in a zip file) for a OneDrive or a site.
     #[arg(long, value_name = "FORMAT")]
     pub format: String,
     /// The folder to write into (created if needed), or a FILE.zip to write.

@@ -32,10 +32,30 @@ pub fn run(cli: &Cli, command: &BackupCommand) -> Result<ExitCode> {
 }
 
 async fn backup_run(cli: &Cli, args: &BackupRunArgs) -> Result<ExitCode> {
-    let data: DataSelection = args
+    let mut data: DataSelection = args
         .data
         .parse()
         .map_err(|e: String| anyhow::anyhow!("--data: {e}"))?;
+    let site_spec = engine::SiteSpec {
+        urls: args.sites.clone(),
+        all: args.all_sites,
+    };
+    if !site_spec.is_empty() {
+        data.sharepoint = true;
+        if args.data == "mail,calendar,contacts"
+            && args.users.is_empty()
+            && args.groups.is_empty()
+            && !args.all
+        {
+            // Only sites were asked for.
+            (data.mail, data.calendar, data.contacts) = (false, false, false);
+        }
+    }
+    if data.sharepoint && site_spec.is_empty() {
+        anyhow::bail!(
+            "--data sharepoint needs the sites: --sites URL,… or --all-sites"
+        );
+    }
     let store = cmd::store(cli.data_dir.as_deref())?;
     let spec = store.get(&args.connector)?;
     let credential = store.app_credential(&spec)?;
@@ -48,9 +68,20 @@ async fn backup_run(cli: &Cli, args: &BackupRunArgs) -> Result<ExitCode> {
     };
     let (repo, location) = repo_cmd::open(&args.repo).await?;
     let catalog = repo_cmd::catalog(cli, &args.repo).await?;
-    let mailboxes = engine::resolve(&graph, &scope)
-        .await
-        .context("cannot work out which mailboxes to back up")?;
+    let mailboxes = if data.exchange() || data.onedrive {
+        engine::resolve(&graph, &scope)
+            .await
+            .context("cannot work out which users to back up")?
+    } else {
+        Vec::new()
+    };
+    let sites = if data.sharepoint {
+        engine::resolve_sites(&graph, &site_spec)
+            .await
+            .context("cannot work out which SharePoint sites to back up")?
+    } else {
+        Vec::new()
+    };
     let tenant = spec
         .tenant_guid
         .map(|g| g.to_string())
@@ -58,6 +89,9 @@ async fn backup_run(cli: &Cli, args: &BackupRunArgs) -> Result<ExitCode> {
     let mut options = BackupOptions::new(&spec.name, tenant);
     options.data = data;
     options.mailboxes_at_once = args.mailboxes_at_once.max(1);
+    options.versions = args.versions;
+    options.sites = sites;
+    options.resource_units_per_minute = args.resource_units_per_minute;
     if !(args.checkpoint_every.is_finite() && args.checkpoint_every >= 0.0) {
         anyhow::bail!("--checkpoint-every takes a number of seconds, such as 30");
     }
@@ -113,7 +147,7 @@ fn spawn_progress(
     let handle = tokio::spawn(async move {
         let draw = |p: &Progress| {
             eprint!(
-                "\r\x1b[2K  mailboxes {}/{}  items {}  read {} ({})  failed {}",
+                "\r\x1b[2K  resources {}/{}  items {}  read {} ({})  failed {}",
                 Progress::get(&p.resources_done),
                 Progress::get(&p.resources),
                 Progress::get(&p.items),
@@ -136,11 +170,13 @@ fn spawn_progress(
 
 pub fn render_summary(s: &BackupSummary) -> String {
     let mut out = format!(
-        "run {}: {}{}\n  {} mailboxes, {} items ({}), {} read from Microsoft 365, {} new in the repository\n  {} Graph requests, {} throttled, {:.1} s\n",
+        "run {}: {}{}\n  {} mailboxes, {} OneDrives, {} sites, {} items ({}), {} read from Microsoft 365, {} new in the repository\n  {} Graph requests, {} throttled, {:.1} s\n",
         s.run_id,
         s.status,
         if s.resumed { " (resumed)" } else { "" },
         s.mailboxes,
+        s.onedrives,
+        s.sites,
         s.items,
         repo_cmd::human(s.bytes),
         s.items_read,
@@ -153,6 +189,18 @@ pub fn render_summary(s: &BackupSummary) -> String {
         out.push_str(&format!(
             "  without a mailbox (skipped): {}\n",
             s.without_mailbox.join(", ")
+        ));
+    }
+    if !s.without_onedrive.is_empty() {
+        out.push_str(&format!(
+            "  without a OneDrive (skipped): {}\n",
+            s.without_onedrive.join(", ")
+        ));
+    }
+    if s.resource_units > 0 {
+        out.push_str(&format!(
+            "  {} SharePoint resource units spent (budget {} a minute)\n",
+            s.resource_units, s.resource_units_per_minute
         ));
     }
     if !s.failures.is_empty() {
@@ -327,8 +375,18 @@ pub fn export(cli: &Cli, args: &ExportArgs) -> Result<ExitCode> {
         let (repo, _) = repo_cmd::open(&args.repo).await?;
         let catalog = repo_cmd::catalog(cli, &args.repo).await?;
         let run = browse::open_run(&repo, catalog.as_ref(), &args.run).await?;
-        let summary =
-            engine::export::export(&repo, &run.manifest, &args.user, format, &args.out).await?;
+        let resource = export_resource(&repo, &run.manifest, args, format).await?;
+        let mut out = args.out.clone();
+        if args.format.eq_ignore_ascii_case("zip")
+            && !out.extension().is_some_and(|e| e.eq_ignore_ascii_case("zip"))
+        {
+            let name: String = resource
+                .chars()
+                .map(|c| if c.is_ascii_alphanumeric() || "@.-_".contains(c) { c } else { '_' })
+                .collect();
+            out = out.join(format!("{name}.zip"));
+        }
+        let summary = engine::export::export(&repo, &run.manifest, &resource, format, &out).await?;
         if cli.json {
             cmd::print_json(&summary)?;
         } else {
@@ -336,10 +394,10 @@ pub fn export(cli: &Cli, args: &ExportArgs) -> Result<ExitCode> {
                 "exported {} items ({}) of {} from run {} into {} files under {}",
                 summary.items,
                 repo_cmd::human(summary.bytes),
-                args.user,
+                resource,
                 run.record.id,
                 summary.files,
-                args.out.display()
+                out.display()
             );
         }
         Ok(ExitCode::SUCCESS)
@@ -435,4 +493,51 @@ pub fn restore(cli: &Cli, args: &RestoreArgs) -> Result<ExitCode> {
             ExitCode::from(EXIT_PARTIAL)
         })
     })
+}
+
+/// The resource `export` reads: a mailbox, a user's OneDrive, or a site (by id or URL).
+async fn export_resource(
+    repo: &store::Repository,
+    manifest: &store::Manifest,
+    args: &ExportArgs,
+    format: ExportFormat,
+) -> Result<String> {
+    let data = args.data.as_deref().map(str::to_ascii_lowercase);
+    if let Some(site) = &args.site {
+        if format != ExportFormat::Files {
+            anyhow::bail!("a site exports as --format files or zip");
+        }
+        if !site.contains("://") {
+            return Ok(format!("site:{}", site.to_ascii_lowercase()));
+        }
+        let wanted = site.trim_end_matches('/').to_ascii_lowercase();
+        let mut found = None;
+        browse::each_item(repo, manifest, |r| {
+            let url = r.meta.get("webUrl").and_then(serde_json::Value::as_str);
+            if r.kind == "site"
+                && url.is_some_and(|u| u.trim_end_matches('/').to_ascii_lowercase() == wanted)
+            {
+                found = Some(r.resource.clone());
+            }
+        })
+        .await?;
+        return found.with_context(|| {
+            format!(
+                "run {} holds no site at {site}; `m365vault ls {}` lists what it holds",
+                manifest.run_id, manifest.run_id
+            )
+        });
+    }
+    let user = args.user.as_deref().unwrap_or_default();
+    match (data.as_deref(), format) {
+        (Some("onedrive"), ExportFormat::Files) | (None, ExportFormat::Files) => {
+            Ok(format!("onedrive:{}", user.to_ascii_lowercase()))
+        }
+        (Some("onedrive"), _) => anyhow::bail!("a OneDrive exports as --format files or zip"),
+        (Some("sharepoint"), _) => anyhow::bail!("give the site with --site ID|URL"),
+        (Some(other), ExportFormat::Files) => {
+            anyhow::bail!("--data {other} does not export as files; use onedrive, or --site")
+        }
+        _ => Ok(user.to_owned()),
+    }
 }

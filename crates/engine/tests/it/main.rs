@@ -2,5 +2,6 @@
 
 use m365vault_engine as engine;
 
+mod drives;
 mod mail;
 mod support;

@@ -1,0 +1,287 @@
+//! OneDrive and SharePoint backups against the simulator's truth.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use crate::engine::{BackupOptions, SiteSpec, resolve_sites};
+use crate::support::{World, config, hex, world};
+
+/// A file as compared: full path in its drive, sha256, size.
+type Files = BTreeMap<String, (String, String, u64)>;
+
+fn drive_config(users: usize) -> sim::SimConfig {
+    sim::SimConfig {
+        drive_scale: 0.02,
+        ..config(users)
+    }
+}
+
+fn onedrive_options(world: &World) -> BackupOptions {
+    let mut o = world.options();
+    o.data.mail = false;
+    o.data.onedrive = true;
+    o
+}
+
+impl World {
+    /// `GET /_sim/truth/items?QUERY`, or `None` when the simulator answers 404.
+    async fn truth_query(&self, query: &str) -> Option<Vec<Value>> {
+        let r = reqwest::get(format!("{}/_sim/truth/items?{query}", self.sim.base_url))
+            .await
+            .expect("truth");
+        if r.status() == 404 {
+            return None;
+        }
+        assert_eq!(r.status(), 200, "truth {query}");
+        Some(r.json().await.expect("truth json"))
+    }
+
+    /// Records of `resource` of `kind` in the latest run, with their content.
+    async fn latest_records(&self, resource: &str, kind: &str) -> Vec<(store::ItemRecord, Vec<u8>)> {
+        let repo = &self.target.repo;
+        let run = crate::engine::browse::open_run(repo, self.target.catalog.as_ref(), "latest")
+            .await
+            .expect("latest run");
+        let mut records = Vec::new();
+        crate::engine::browse::each_item(repo, &run.manifest, |r| {
+            if r.resource == resource && r.kind == kind && r.deleted.is_none() {
+                records.push(r);
+            }
+        })
+        .await
+        .expect("items");
+        let mut out = Vec::new();
+        for r in records {
+            let mut bytes = Vec::new();
+            repo.restore_item(&r, &mut bytes).await.expect("restore");
+            out.push((r, bytes));
+        }
+        out
+    }
+
+    /// The files of `resource` in the latest run: id → (path in the drive, sha256,
+    /// size); `strip_library`: site paths start with the library's name.
+    async fn backed_up_files(&self, resource: &str, strip_library: bool) -> Files {
+        self.latest_records(resource, "file")
+            .await
+            .into_iter()
+            .map(|(r, bytes)| {
+                let name = r.meta["name"].as_str().expect("name");
+                let mut folder = r.path.clone();
+                if strip_library {
+                    let rest = folder[1..].find('/').map(|i| folder[i + 1..].to_owned());
+                    folder = rest.unwrap_or_else(|| "/".into());
+                }
+                let path = if folder == "/" {
+                    format!("/{name}")
+                } else {
+                    format!("{folder}/{name}")
+                };
+                (r.id, (path, hex(&Sha256::digest(&bytes)), bytes.len() as u64))
+            })
+            .collect()
+    }
+}
+
+fn truth_files(items: &[Value]) -> Files {
+    items
+        .iter()
+        .map(|v| {
+            (
+                v["id"].as_str().expect("id").to_owned(),
+                (
+                    v["path"].as_str().expect("path").to_owned(),
+                    v["sha256"].as_str().expect("sha").to_ascii_lowercase(),
+                    v["size"].as_u64().expect("size"),
+                ),
+            )
+        })
+        .collect()
+}
+
+/// Every OneDrive in the backup equals the truth; returns how many files there were.
+async fn assert_onedrives_equal_truth(w: &World, users: &[crate::engine::Mailbox]) -> usize {
+    let mut files = 0;
+    let mut drives = 0;
+    for u in users {
+        let Some(truth) = w
+            .truth_query(&format!("user={}&kind=file", u.upn))
+            .await
+        else {
+            continue;
+        };
+        let expected = truth_files(&truth);
+        let got = w
+            .backed_up_files(&format!("onedrive:{}", u.upn.to_ascii_lowercase()), false)
+            .await;
+        assert_eq!(got, expected, "OneDrive of {}", u.upn);
+        files += expected.len();
+        drives += 1;
+    }
+    assert!(drives > 0 && files > 0, "the tenant has OneDrives with files");
+    files
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn onedrive_full_then_incremental_equals_the_truth() {
+    let w = world(drive_config(5)).await;
+    let users = w.all().await;
+    let mut options = onedrive_options(&w);
+    options.versions = 2;
+    let first = w.backup_with(users.clone(), options.clone()).await;
+    assert_eq!(first.status, "complete", "{:?}", first.failures);
+    assert!(first.onedrives > 0);
+    let files = assert_onedrives_equal_truth(&w, &users).await;
+    // Older versions: the newest two of each file, byte for byte.
+    let mut versions = 0;
+    for u in &users {
+        let Some(truth) = w.truth_query(&format!("user={}&kind=file", u.upn)).await else {
+            continue;
+        };
+        let stored: BTreeMap<String, String> = w
+            .latest_records(&format!("onedrive:{}", u.upn.to_ascii_lowercase()), "fileVersion")
+            .await
+            .into_iter()
+            .map(|(r, bytes)| (r.id, hex(&Sha256::digest(&bytes))))
+            .collect();
+        for f in &truth {
+            let id = f["id"].as_str().expect("id");
+            for v in f["versions"].as_array().into_iter().flatten().take(2) {
+                let key = format!("{id}:{}", v["id"].as_str().expect("version id"));
+                assert_eq!(
+                    stored.get(&key).map(String::as_str),
+                    v["sha256"].as_str(),
+                    "version {key} of {}",
+                    u.upn
+                );
+                versions += 1;
+            }
+        }
+    }
+    assert!(versions > 0, "some files have older versions");
+
+    let changed = w
+        .mutate(json!({"seed": 11, "add": 3, "modify": 3, "move": 2, "delete": 2, "kinds": ["file"]}))
+        .await;
+    assert!(!changed.is_null());
+    let second = w.backup_with(users.clone(), options).await;
+    assert_eq!(second.status, "complete", "{:?}", second.failures);
+    let now = assert_onedrives_equal_truth(&w, &users).await;
+    assert!(
+        second.items_read < now as u64 / 2,
+        "the incremental run read {} of {now} files (first run: {files})",
+        second.items_read
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sites_libraries_and_lists_equal_the_truth_and_a_locked_site_is_skipped() {
+    let w = world(drive_config(6)).await;
+    let sites = resolve_sites(
+        &w.graph,
+        &SiteSpec {
+            all: true,
+            ..SiteSpec::default()
+        },
+    )
+    .await
+    .expect("sites");
+    assert!(sites.len() >= 2, "the tenant has sites: {sites:?}");
+    let mut options = w.options();
+    options.data.mail = false;
+    options.data.sharepoint = true;
+    options.sites = sites.clone();
+    let first = w.backup_with(Vec::new(), options.clone()).await;
+    assert_eq!(first.status, "complete", "{:?}", first.failures);
+    assert!(first.resource_units > 0);
+    let mut lists = 0;
+    let mut biggest = (0, 0);
+    for (i, s) in sites.iter().enumerate() {
+        let resource = format!("site:{}", s.id.to_ascii_lowercase());
+        let truth = w
+            .truth_query(&format!("site={}&kind=file", s.id))
+            .await
+            .expect("site truth");
+        assert_eq!(
+            w.backed_up_files(&resource, true).await,
+            truth_files(&truth),
+            "files of {}",
+            s.web_url
+        );
+        if truth.len() > biggest.1 {
+            biggest = (i, truth.len());
+        }
+        let truth = w
+            .truth_query(&format!("site={}&kind=listItem", s.id))
+            .await
+            .expect("list truth");
+        let expected: BTreeMap<String, String> = truth
+            .iter()
+            .map(|v| {
+                (
+                    format!(
+                        "{}:{}",
+                        v["list"].as_str().expect("list"),
+                        v["id"].as_str().expect("id")
+                    ),
+                    v["sha256"].as_str().expect("sha").to_ascii_lowercase(),
+                )
+            })
+            .collect();
+        let got: BTreeMap<String, String> = w
+            .latest_records(&resource, "listItem")
+            .await
+            .into_iter()
+            .map(|(r, bytes)| {
+                let item: Value = serde_json::from_slice(&bytes).expect("item JSON");
+                let fields = sim::mailbox::truth::canonical(&item["fields"]);
+                (r.id, hex(&Sha256::digest(&fields)))
+            })
+            .collect();
+        assert_eq!(got, expected, "list items of {}", s.web_url);
+        lists += expected.len();
+    }
+    assert!(lists > 0, "the sites have list items");
+
+    // A site that refuses access is recorded and skipped; the others are kept.
+    let locked = &sites[biggest.0];
+    let r = reqwest::Client::new()
+        .post(format!("{}/_sim/sites/lock", w.sim.base_url))
+        .json(&json!({"site": locked.id, "lockState": "noAccess"}))
+        .send()
+        .await
+        .expect("lock");
+    assert_eq!(r.status(), 200);
+    w.mutate(json!({"seed": 5, "add": 2, "modify": 2, "delete": 1, "kinds": ["file", "listItem"]}))
+        .await;
+    let second = w.backup_with(Vec::new(), options).await;
+    assert_eq!(second.status, "partial");
+    assert!(
+        second
+            .failures
+            .iter()
+            .any(|f| f.resource == format!("site:{}", locked.id.to_ascii_lowercase())),
+        "{:?}",
+        second.failures
+    );
+    for s in sites.iter().filter(|s| s.id != locked.id) {
+        let truth = w
+            .truth_query(&format!("site={}&kind=file", s.id))
+            .await
+            .expect("site truth");
+        assert_eq!(
+            w.backed_up_files(&format!("site:{}", s.id.to_ascii_lowercase()), true)
+                .await,
+            truth_files(&truth),
+            "files of {} after changes",
+            s.web_url
+        );
+    }
+    // The locked site's earlier files are still in the run.
+    let kept = w
+        .backed_up_files(&format!("site:{}", locked.id.to_ascii_lowercase()), true)
+        .await;
+    assert!(!kept.is_empty(), "the locked site's files were kept");
+}
