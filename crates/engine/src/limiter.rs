@@ -79,10 +79,10 @@ impl Bucket {
 /// licence count (Microsoft's table): RU per minute and RU per 24 hours.
 pub fn resource_unit_tier(licences: u64) -> (u32, u64) {
     match licences {
-        0..1_000 => (1_250, 1_200_000),
-        1_000..5_000 => (2_500, 2_400_000),
-        5_000..15_000 => (3_750, 3_600_000),
-        15_000..50_000 => (5_000, 4_800_000),
+        0..=1_000 => (1_250, 1_200_000),
+        1_001..=5_000 => (2_500, 2_400_000),
+        5_001..=15_000 => (3_750, 3_600_000),
+        15_001..=50_000 => (5_000, 4_800_000),
         _ => (6_250, 6_000_000),
     }
 }
@@ -306,10 +306,11 @@ mod tests {
     #[test]
     fn resource_unit_tiers_follow_licence_counts() {
         assert_eq!(resource_unit_tier(0), (1_250, 1_200_000));
-        assert_eq!(resource_unit_tier(999), (1_250, 1_200_000));
-        assert_eq!(resource_unit_tier(1_000), (2_500, 2_400_000));
-        assert_eq!(resource_unit_tier(14_999), (3_750, 3_600_000));
-        assert_eq!(resource_unit_tier(15_000), (5_000, 4_800_000));
+        // Microsoft's bands: 0–1,000, 1,001–5,000, 5,001–15,000, 15,001–50,000, more.
+        assert_eq!(resource_unit_tier(1_000), (1_250, 1_200_000));
+        assert_eq!(resource_unit_tier(1_001), (2_500, 2_400_000));
+        assert_eq!(resource_unit_tier(15_000), (3_750, 3_600_000));
+        assert_eq!(resource_unit_tier(15_001), (5_000, 4_800_000));
         assert_eq!(resource_unit_tier(1_000_000), (6_250, 6_000_000));
     }
 
