@@ -21,6 +21,12 @@ pub struct StatsSnapshot {
     /// …and by kind: `server_error`, `server_error_after`, `reset`, `slow`,
     /// `expired_delta`.
     pub faults: BTreeMap<String, u64>,
+    /// Resource units charged to SharePoint and OneDrive budgets (drives,
+    /// sites, shares, download and upload URLs), refused requests included,
+    /// as Microsoft counts them; counted with throttling off too.
+    pub sharepoint_ru: u64,
+    /// SharePoint and OneDrive requests refused (429 or 503).
+    pub sharepoint_throttled: u64,
 }
 
 /// The counters.
@@ -46,6 +52,15 @@ impl Stats {
         let mut s = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         s.faults_total += 1;
         *s.faults.entry(kind.to_owned()).or_default() += 1;
+    }
+
+    /// Counts a SharePoint or OneDrive request of `ru` resource units, refused or not.
+    pub fn sharepoint(&self, ru: u64, refused: bool) {
+        let mut s = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        s.sharepoint_ru += ru;
+        if refused {
+            s.sharepoint_throttled += 1;
+        }
     }
 
     /// The counters now.

@@ -9,8 +9,15 @@
 //! Outlook limits (mail, calendars, contacts), per app and mailbox: 4 requests
 //! in flight, 10,000 requests per 10 minutes, 150 MB of request bodies
 //! (POST, PUT, PATCH) per 5 minutes. See [`outlook`] for the HTTP side.
+//!
+//! SharePoint and OneDrive limits: resource units per app and tenant per
+//! minute and per 24 hours by licence count, requests per user per 5 minutes.
+//! See [`sharepoint`].
 
 pub mod outlook;
+pub mod sharepoint;
+
+pub use sharepoint::SharePointLimits;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -225,6 +232,7 @@ pub struct Throttle {
     apps: Mutex<HashMap<String, AppBuckets>>,
     outlook_limits: OutlookLimits,
     mailboxes: Arc<Mutex<HashMap<MailboxKey, MailboxBudget>>>,
+    sharepoint: sharepoint::SharePointBudgets,
 }
 
 /// Resource units per 10 s for a tenant of `users` users (Microsoft's S/M/L sizes).
@@ -247,6 +255,7 @@ impl Throttle {
             apps: Mutex::new(HashMap::new()),
             outlook_limits: OutlookLimits::default(),
             mailboxes: Arc::new(Mutex::new(HashMap::new())),
+            sharepoint: sharepoint::SharePointBudgets::default(),
         }
     }
 

@@ -226,16 +226,24 @@ pub async fn authorize(
         return next.run(req).await;
     }
     // Outlook routes are held to Outlook's limits per app and mailbox (and the
-    // global one), not to the directory's resource units.
+    // global one), SharePoint and OneDrive routes to SharePoint's resource
+    // units, not to the directory's.
     let path = req.uri().path().to_owned();
     let mut mailbox_permit = None;
     let mut directory_charge = None;
+    let mut sharepoint_admission = None;
     if let Some(target) = throttle::outlook::mailbox_target(&path) {
         match throttle::outlook::admit(&state, &principal, target, req) {
             Ok((admitted, permit)) => {
                 req = admitted;
                 mailbox_permit = Some(permit);
             }
+            Err(refused) => return refused.into_response(),
+        }
+    } else if throttle::sharepoint::target(&path).is_some() {
+        let query = req.uri().query().unwrap_or_default();
+        match throttle::sharepoint::admit(&state, &principal, method.as_str(), &path, query) {
+            Ok(admission) => sharepoint_admission = Some(admission),
             Err(refused) => return refused.into_response(),
         }
     } else {
@@ -271,6 +279,9 @@ pub async fn authorize(
         {
             headers.insert("x-ms-throttle-limit-percentage", v);
         }
+    }
+    if let Some(rate_limit) = sharepoint_admission.and_then(|a| a.rate_limit) {
+        rate_limit.apply(response.headers_mut());
     }
     match mailbox_permit {
         // The mailbox's slot is held until the body has been sent (downloads stream).
