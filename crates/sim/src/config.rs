@@ -46,6 +46,19 @@ pub struct SimConfig {
     pub latency: Option<crate::faults::Latency>,
     /// Outlook's limits per app and mailbox (Microsoft's figures by default).
     pub outlook_limits: crate::throttle::OutlookLimits,
+    /// SharePoint's and OneDrive's limits: resource units per app per minute
+    /// and per 24 hours (by default from the tenant's licence count, as
+    /// Microsoft sizes them) and requests per user per 5 minutes (3,000).
+    pub sharepoint_limits: crate::throttle::SharePointLimits,
+    /// Multiplies the number of files in every OneDrive and document library,
+    /// and shrinks their sizes below 1.0. 1.0 is realistic (a OneDrive of
+    /// about 50 to 2,000 files, mostly 1 KB to 2 MB, some 5 to 50 MB, rare
+    /// 100 to 500 MB); tests use 0.01 to 0.05 (a handful to a few dozen small
+    /// files). Every drive keeps at least a few files and one folder.
+    pub drive_scale: f64,
+    /// Seconds a pre-authenticated download URL
+    /// (`@microsoft.graph.downloadUrl`, the `Location` of `…/content`) stays valid.
+    pub download_url_ttl_secs: u64,
 }
 
 impl Default for SimConfig {
@@ -62,6 +75,9 @@ impl Default for SimConfig {
             delta_token_expiry_days: 7,
             latency: None,
             outlook_limits: crate::throttle::OutlookLimits::default(),
+            sharepoint_limits: crate::throttle::SharePointLimits::default(),
+            drive_scale: 1.0,
+            download_url_ttl_secs: 3600,
         }
     }
 }
@@ -86,6 +102,9 @@ impl std::fmt::Debug for SimConfig {
             .field("mail_scale", &self.mail_scale)
             .field("latency", &self.latency)
             .field("outlook_limits", &self.outlook_limits)
+            .field("drive_scale", &self.drive_scale)
+            .field("download_url_ttl_secs", &self.download_url_ttl_secs)
+            .field("sharepoint_limits", &self.sharepoint_limits)
             .finish_non_exhaustive()
     }
 }

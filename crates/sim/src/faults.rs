@@ -474,7 +474,8 @@ pub async fn latency(state: &SimState) {
 
 /// The fault-injection middleware (around everything, applying to `/v1.0`).
 pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    if !req.uri().path().starts_with("/v1.0/") {
+    // Graph, and the pre-authenticated download URLs it hands out.
+    if !req.uri().path().starts_with("/v1.0/") && req.uri().path() != crate::drive::download::PATH {
         return next.run(req).await;
     }
     let Some(fault) = state.faults.decide(&req) else {

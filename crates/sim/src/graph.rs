@@ -9,8 +9,10 @@ mod calendar;
 mod contacts;
 mod delta;
 mod directory;
+pub mod drives;
 pub mod filter;
 mod groups;
+pub mod lists;
 mod mail;
 mod mail_write;
 pub mod odata;
@@ -18,6 +20,7 @@ pub mod outlook;
 pub mod outlook_delta;
 pub mod render;
 mod service_principals;
+pub mod sites;
 mod users;
 
 use axum::Router;
@@ -129,6 +132,48 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/users/{id}/contacts/{id}"),
     ("PATCH", "/users/{id}/contacts/{id}"),
     ("DELETE", "/users/{id}/contacts/{id}"),
+    // OneDrive and SharePoint
+    ("GET", "/users/{id}/drive"),
+    ("GET", "/users/{id}/drives"),
+    ("GET", "/users/{id}/drive/root/delta"),
+    ("GET", "/groups/{id}/drive"),
+    ("GET", "/groups/{id}/drive/root/delta"),
+    ("GET", "/groups/{id}/sites/root"),
+    ("GET", "/sites"),
+    ("GET", "/sites/root"),
+    ("GET", "/sites/getAllSites"),
+    ("GET", "/sites/{id}"),
+    ("GET", "/sites/{id}/sites"),
+    ("GET", "/sites/{id}/drive"),
+    ("GET", "/sites/{id}/drives"),
+    ("GET", "/sites/{id}/drive/root/delta"),
+    ("GET", "/sites/{id}/lists"),
+    ("POST", "/sites/{id}/lists"),
+    ("GET", "/sites/{id}/lists/{id}"),
+    ("GET", "/sites/{id}/lists/{id}/columns"),
+    ("GET", "/sites/{id}/lists/{id}/items"),
+    ("POST", "/sites/{id}/lists/{id}/items"),
+    ("GET", "/sites/{id}/lists/{id}/items/{id}"),
+    ("PATCH", "/sites/{id}/lists/{id}/items/{id}"),
+    ("DELETE", "/sites/{id}/lists/{id}/items/{id}"),
+    ("PATCH", "/sites/{id}/lists/{id}/items/{id}/fields"),
+    ("GET", "/drives/{id}"),
+    ("GET", "/drives/{id}/root"),
+    ("GET", "/drives/{id}/root/children"),
+    ("POST", "/drives/{id}/root/children"),
+    ("GET", "/drives/{id}/root/delta"),
+    ("GET", "/drives/{id}/items/{id}"),
+    ("PATCH", "/drives/{id}/items/{id}"),
+    ("DELETE", "/drives/{id}/items/{id}"),
+    ("GET", "/drives/{id}/items/{id}/children"),
+    ("POST", "/drives/{id}/items/{id}/children"),
+    ("GET", "/drives/{id}/items/{id}/content"),
+    ("PUT", "/drives/{id}/items/{id}/content"),
+    ("POST", "/drives/{id}/items/{id}/createUploadSession"),
+    ("GET", "/drives/{id}/items/{id}/versions"),
+    ("GET", "/drives/{id}/items/{id}/versions/{id}"),
+    ("GET", "/drives/{id}/items/{id}/versions/{id}/content"),
+    ("GET", "/drives/{id}/items/{id}/permissions"),
 ];
 
 /// The Graph routes (mounted at `/v1.0`).
@@ -174,6 +219,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
             get(service_principals::assigned_to).post(service_principals::grant),
         )
         .merge(outlook_routes())
+        .merge(drive_routes())
         .route("/$batch", post(batch::batch))
         .route_layer(middleware::from_fn_with_state(state, auth::authorize))
 }
@@ -327,6 +373,86 @@ fn outlook_routes() -> Router<AppState> {
         )
 }
 
+/// OneDrive and SharePoint: drives, items, delta, sites, lists.
+fn drive_routes() -> Router<AppState> {
+    const D: &str = "/drives/{drive}";
+    const I: &str = "/drives/{drive}/items/{item}";
+    const S: &str = "/sites/{site}";
+    let d = |p: &str| format!("{D}{p}");
+    let i = |p: &str| format!("{I}{p}");
+    let s = |p: &str| format!("{S}{p}");
+    Router::new()
+        .route("/users/{id}/drive", get(drives::user_drive))
+        .route("/users/{id}/drives", get(drives::user_drives))
+        .route(
+            "/users/{id}/drive/root/delta",
+            get(drives::delta::user_delta),
+        )
+        .route("/groups/{id}/drive", get(drives::group_drive))
+        .route(
+            "/groups/{id}/drive/root/delta",
+            get(drives::delta::group_delta),
+        )
+        .route("/groups/{id}/sites/root", get(sites::group_site))
+        .route("/sites", get(sites::search_sites))
+        .route("/sites/root", get(sites::root_site))
+        .route("/sites/getAllSites", get(sites::all_sites))
+        .route(S, get(sites::get_site))
+        .route(&s("/sites"), get(sites::subsites))
+        .route(&s("/drive"), get(drives::site_drive))
+        .route(&s("/drives"), get(drives::site_drives))
+        .route(&s("/drive/root/delta"), get(drives::delta::site_delta))
+        .route(&s("/lists"), get(lists::lists).post(lists::create_list))
+        .route(&s("/lists/{list}"), get(lists::get_list))
+        .route(&s("/lists/{list}/columns"), get(lists::columns))
+        .route(
+            &s("/lists/{list}/items"),
+            get(lists::items).post(lists::create_item),
+        )
+        .route(
+            &s("/lists/{list}/items/{item}"),
+            get(lists::get_item)
+                .patch(lists::patch_item)
+                .delete(lists::delete_item),
+        )
+        .route(
+            &s("/lists/{list}/items/{item}/fields"),
+            axum::routing::patch(lists::patch_fields),
+        )
+        .route(D, get(drives::get_drive))
+        .route(&d("/root"), get(drives::get_root))
+        .route(
+            &d("/root/children"),
+            get(drives::root_children).post(drives::write::post_root_child),
+        )
+        .route(&d("/root/delta"), get(drives::delta::drive_delta))
+        .route(
+            I,
+            get(drives::get_item)
+                .patch(drives::write::patch_item)
+                .delete(drives::write::delete_item),
+        )
+        .route(
+            &i("/children"),
+            get(drives::children).post(drives::write::post_child),
+        )
+        .route(
+            &i("/content"),
+            get(drives::content).put(drives::write::put_content),
+        )
+        .route(
+            &i("/createUploadSession"),
+            post(drives::write::create_upload_session),
+        )
+        .route(&i("/versions"), get(drives::versions))
+        .route(&i("/versions/{version}"), get(drives::version))
+        .route(
+            &i("/versions/{version}/content"),
+            get(drives::version_content),
+        )
+        .route(&i("/permissions"), get(drives::permissions))
+}
+
 /// Marks a request whose key segment was an alternate key, `(appId='…')`.
 #[derive(Debug, Clone, Copy)]
 pub struct ByAppId;
@@ -364,11 +490,27 @@ const CANONICAL_SEGMENTS: &[&str] = &[
     "calendarView",
     "contactFolders",
     "contacts",
+    "drive",
+    "drives",
+    "root",
+    "items",
+    "children",
+    "content",
+    "versions",
+    "permissions",
+    "sites",
+    "getAllSites",
+    "lists",
+    "columns",
+    "fields",
 ];
 
 /// Rewrites a request path so the router can match it: canonical casing of
 /// known segments, and `entity(appId='X')` as `entity/X` plus [`ByAppId`].
 pub fn normalize_path(path: &str) -> (String, bool) {
+    // Items and sites addressed by path keep their names as sent, in one segment.
+    let folded = drives::address::fold(path);
+    let path = folded.as_deref().unwrap_or(path);
     let mut by_app_id = false;
     let mut out = String::with_capacity(path.len());
     for segment in path.split('/').skip(1) {

@@ -134,6 +134,33 @@ const SUPPLEMENT: &[(&str, &str, &[&str])] = &[
             "Calendars.ReadWrite",
         ],
     ),
+    // driveitem-get, driveitem-list-children, driveitem-post-children on a
+    // drive's root (the data lists them under /users, /groups and /sites only)
+    (
+        "GET",
+        "/drives/{id}/root",
+        &[
+            "Files.Read.All",
+            "Files.ReadWrite.All",
+            "Sites.Read.All",
+            "Sites.ReadWrite.All",
+        ],
+    ),
+    (
+        "GET",
+        "/drives/{id}/root/children",
+        &[
+            "Files.Read.All",
+            "Files.ReadWrite.All",
+            "Sites.Read.All",
+            "Sites.ReadWrite.All",
+        ],
+    ),
+    (
+        "POST",
+        "/drives/{id}/root/children",
+        &["Files.ReadWrite.All", "Sites.ReadWrite.All"],
+    ),
     // contact-delta on the default folder (answered by Graph, not documented)
     (
         "GET",

@@ -279,6 +279,8 @@ pub fn build_router(state: AppState) -> Router {
         .nest("/v1.0", graph::routes(state.clone()))
         .nest("/_sim", support::routes())
         .merge(crate::mailbox::upload::routes())
+        .merge(crate::drive::download::routes())
+        .merge(crate::drive::upload::routes())
         .fallback(fallback)
         .layer(middleware::from_fn_with_state(
             state.clone(),

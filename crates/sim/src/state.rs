@@ -31,6 +31,10 @@ pub struct SimState {
     pub faults: Faults,
     /// Exchange Online mailboxes, generated on first use.
     pub mailboxes: crate::mailbox::Mailboxes,
+    /// OneDrives and document libraries, generated on first use.
+    pub drives: crate::drive::Drives,
+    /// SharePoint sites and their lists.
+    pub sites: crate::site::Sites,
     base_url: OnceLock<String>,
     router: OnceLock<Router>,
 }
@@ -57,6 +61,8 @@ impl SimState {
             stats: Stats::default(),
             faults: Faults::default(),
             mailboxes: Default::default(),
+            drives: Default::default(),
+            sites: Default::default(),
             base_url: OnceLock::new(),
             router: OnceLock::new(),
         }

@@ -23,6 +23,11 @@ pub fn routes() -> Router<AppState> {
             "/mutate",
             axum::routing::post(crate::mailbox::mutate::handler),
         )
+        .route("/files", axum::routing::post(crate::drive::truth::put_file))
+        .route(
+            "/sites/lock",
+            axum::routing::post(crate::drive::truth::lock_site),
+        )
 }
 
 async fn stats(State(state): State<AppState>) -> Json<crate::stats::StatsSnapshot> {
@@ -38,6 +43,9 @@ async fn summary(
     if q.get("mailboxes").is_some_and(|v| v == "true") {
         body["mailboxes"] = crate::mailbox::truth::counts(&state).await;
     }
+    // Sites and OneDrives are listed without generating them, unless counts are asked for.
+    let drives = q.get("drives").is_some_and(|v| v == "true");
+    crate::drive::truth::summarize(&state, &mut body, drives).await;
     Json(body)
 }
 

@@ -39,6 +39,10 @@ pub struct MutateRequest {
     /// User principal names (or ids) to change; default every mailbox.
     #[serde(default)]
     pub users: Option<Vec<String>>,
+    /// Sites whose libraries (`file`) or lists (`listItem`) change. For those
+    /// kinds, without `users` and `sites` every OneDrive and site changes.
+    #[serde(default)]
+    pub sites: Option<Vec<String>>,
 }
 
 fn all_kinds() -> Vec<Kind> {
@@ -69,11 +73,85 @@ fn kind_name(k: Kind) -> &'static str {
         Kind::Message => "message",
         Kind::Event => "event",
         Kind::Contact => "contact",
+        Kind::File => "file",
+        Kind::ListItem => "listItem",
     }
+}
+
+/// Changes files and list items (`crate::drive::mutate`).
+fn drive_changes(
+    state: &crate::state::SimState,
+    req: &MutateRequest,
+    now: OffsetDateTime,
+) -> Result<Vec<Value>, String> {
+    let plan = crate::drive::mutate::Plan {
+        seed: req.seed,
+        add: req.add,
+        modify: req.modify,
+        moves: req.moves,
+        delete: req.delete,
+        users: req.users.as_deref(),
+        sites: req.sites.as_deref(),
+    };
+    let mut out = Vec::new();
+    if req.kinds.contains(&Kind::File) {
+        out.extend(crate::drive::mutate::files(state, &plan, now)?);
+    }
+    if req.kinds.contains(&Kind::ListItem) {
+        out.extend(crate::drive::mutate::list_items(state, &plan, now)?);
+    }
+    Ok(out)
 }
 
 /// `POST /_sim/mutate`.
 pub async fn handler(State(state): State<AppState>, Json(req): Json<MutateRequest>) -> Response {
+    if req.kinds.iter().any(|k| !k.in_mailbox()) {
+        let now = state.now();
+        let mailbox_kinds: Vec<Kind> = req
+            .kinds
+            .iter()
+            .copied()
+            .filter(|k| k.in_mailbox())
+            .collect();
+        let state2 = state.clone();
+        let req2 = req.clone();
+        let drive = tokio::task::spawn_blocking(move || drive_changes(&state2, &req2, now)).await;
+        let mut changes = match drive {
+            Ok(Ok(c)) => c,
+            Ok(Err(e)) => {
+                return (StatusCode::BAD_REQUEST, Json(json!({"error": e}))).into_response();
+            }
+            Err(e) => {
+                return (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    Json(json!({"error": e.to_string()})),
+                )
+                    .into_response();
+            }
+        };
+        if !mailbox_kinds.is_empty() {
+            let inner = Box::pin(handler(
+                State(state),
+                Json(MutateRequest {
+                    kinds: mailbox_kinds,
+                    ..req
+                }),
+            ))
+            .await;
+            let (parts, body) = inner.into_parts();
+            if !parts.status.is_success() {
+                return Response::from_parts(parts, body);
+            }
+            let bytes = axum::body::to_bytes(body, usize::MAX)
+                .await
+                .unwrap_or_default();
+            let v: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+            let mut mailbox = v["changes"].as_array().cloned().unwrap_or_default();
+            mailbox.extend(changes);
+            changes = mailbox;
+        }
+        return Json(json!({"count": changes.len(), "changes": changes})).into_response();
+    }
     let users: Vec<(usize, String)> = {
         let t = state.tenant();
         match &req.users {
@@ -134,7 +212,7 @@ fn run(
             (Op::Move, req.moves),
             (Op::Delete, req.delete),
         ] {
-            if op == Op::Move && kind != Kind::Message {
+            if (op == Op::Move && kind != Kind::Message) || !kind.in_mailbox() {
                 continue;
             }
             for _ in 0..count {
@@ -175,6 +253,7 @@ fn apply(
         Kind::Message => message(m, op, rng, now),
         Kind::Event => event(m, op, rng, now),
         Kind::Contact => contact(m, op, rng, now),
+        Kind::File | Kind::ListItem => None,
     }
 }
 

@@ -107,14 +107,30 @@ pub enum Kind {
     Event,
     /// Contacts.
     Contact,
+    /// Files of a OneDrive or of a site's document libraries.
+    File,
+    /// Items of a site's lists.
+    #[serde(rename = "listItem", alias = "listitem")]
+    ListItem,
+}
+
+impl Kind {
+    /// Whether the kind lives in a mailbox (rather than a drive or a site).
+    pub fn in_mailbox(self) -> bool {
+        matches!(self, Kind::Message | Kind::Event | Kind::Contact)
+    }
 }
 
 /// The query of `GET /_sim/truth/items`.
 #[derive(Debug, Deserialize)]
 pub struct ItemsQuery {
     /// User principal name or object id.
-    pub user: String,
-    /// `message`, `event` or `contact`.
+    #[serde(default)]
+    pub user: Option<String>,
+    /// Site id (for `file` and `listItem`).
+    #[serde(default)]
+    pub site: Option<String>,
+    /// `message`, `event`, `contact`, `file` or `listItem`.
     pub kind: Kind,
 }
 
@@ -122,13 +138,19 @@ fn support_error(status: StatusCode, message: String) -> Response {
     (status, Json(json!({"error": message}))).into_response()
 }
 
-/// `GET /_sim/truth/items?user=UPN&kind=message|event|contact`.
+/// `GET /_sim/truth/items?user=UPN&kind=message|event|contact` (and, for
+/// drives and sites, `?user=UPN&kind=file`, `?site=ID&kind=file|listItem`).
 pub async fn items(State(state): State<AppState>, Query(q): Query<ItemsQuery>) -> Response {
-    let index = state.tenant().user(&q.user).map(|(i, _)| i);
-    let Some(index) = index else {
-        return support_error(StatusCode::NOT_FOUND, format!("no user '{}'", q.user));
+    if !q.kind.in_mailbox() {
+        return crate::drive::truth::items(state, q.user, q.site, q.kind == Kind::ListItem).await;
+    }
+    let Some(user) = q.user.clone() else {
+        return support_error(StatusCode::BAD_REQUEST, "name a user: user=UPN".into());
     };
-    let user = q.user.clone();
+    let index = state.tenant().user(&user).map(|(i, _)| i);
+    let Some(index) = index else {
+        return support_error(StatusCode::NOT_FOUND, format!("no user '{user}'"));
+    };
     let result = tokio::task::spawn_blocking(move || {
         let mailbox = state.mailboxes.open(&state, index)?;
         Some(truth(&mailbox, q.kind))
@@ -203,6 +225,8 @@ pub fn truth(mailbox: &super::SharedMailbox, kind: Kind) -> Vec<Value> {
                 })
                 .collect()
         }
+        // Drives and lists have their own truth (`crate::drive::truth`).
+        Kind::File | Kind::ListItem => Vec::new(),
     }
 }
 

@@ -3,6 +3,8 @@
 mod calendar_contacts;
 mod common;
 mod directory;
+mod drive_writes;
+mod drives;
 mod faults;
 mod graph_auth;
 mod identity;
@@ -11,3 +13,5 @@ mod mailbox_writes;
 mod outlook_throttle;
 mod schema;
 mod setup_writes;
+mod sharepoint_throttle;
+mod sites;
