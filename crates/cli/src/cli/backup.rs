@@ -104,7 +104,12 @@ pub struct ExportArgs {
     #[arg(long, value_name = "RUN")]
     pub run: String,
     /// The user whose mailbox (or, with --data onedrive, OneDrive) to export.
-    #[arg(long, value_name = "UPN", required_unless_present = "site", conflicts_with = "site")]
+    #[arg(
+        long,
+        value_name = "UPN",
+        required_unless_present = "site",
+        conflicts_with = "site"
+    )]
     pub user: Option<String>,
     /// The SharePoint site to export: its Graph id or URL.
     #[arg(long, value_name = "ID|URL")]

@@ -52,9 +52,7 @@ async fn backup_run(cli: &Cli, args: &BackupRunArgs) -> Result<ExitCode> {
         }
     }
     if data.sharepoint && site_spec.is_empty() {
-        anyhow::bail!(
-            "--data sharepoint needs the sites: --sites URL,… or --all-sites"
-        );
+        anyhow::bail!("--data sharepoint needs the sites: --sites URL,… or --all-sites");
     }
     let store = cmd::store(cli.data_dir.as_deref())?;
     let spec = store.get(&args.connector)?;
@@ -378,11 +376,19 @@ pub fn export(cli: &Cli, args: &ExportArgs) -> Result<ExitCode> {
         let resource = export_resource(&repo, &run.manifest, args, format).await?;
         let mut out = args.out.clone();
         if args.format.eq_ignore_ascii_case("zip")
-            && !out.extension().is_some_and(|e| e.eq_ignore_ascii_case("zip"))
+            && !out
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("zip"))
         {
             let name: String = resource
                 .chars()
-                .map(|c| if c.is_ascii_alphanumeric() || "@.-_".contains(c) { c } else { '_' })
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() || "@.-_".contains(c) {
+                        c
+                    } else {
+                        '_'
+                    }
+                })
                 .collect();
             out = out.join(format!("{name}.zip"));
         }

@@ -112,7 +112,12 @@ pub async fn resolve_sites(graph: &GraphClient, spec: &SiteSpec) -> Result<Vec<S
             }
             Err(e) => return Err(EngineError::Graph(e)),
         };
-        let mut queue: Vec<Site> = sites.iter().filter_map(Site::from_json).collect();
+        // OneDrives are personal sites: they are backed up as OneDrives (--data onedrive).
+        let mut queue: Vec<Site> = sites
+            .iter()
+            .filter(|s| s.get("isPersonalSite").and_then(Value::as_bool) != Some(true))
+            .filter_map(Site::from_json)
+            .collect();
         while let Some(site) = queue.pop() {
             let subsites = graph
                 .get_all::<Value>(&format!("/sites/{}/sites", site.id), &[])

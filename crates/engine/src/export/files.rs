@@ -23,7 +23,13 @@ pub const METADATA_FILE: &str = ".m365vault-metadata.json";
 pub(crate) fn file_name(name: &str) -> String {
     let mut s: String = name
         .chars()
-        .map(|c| if c == '/' || c == '\\' || c.is_control() { '_' } else { c })
+        .map(|c| {
+            if c == '/' || c == '\\' || c.is_control() {
+                '_'
+            } else {
+                c
+            }
+        })
         .collect();
     if s.is_empty() || s == "." || s == ".." {
         s = format!("_{s}");
@@ -97,7 +103,10 @@ pub(crate) async fn export_tree(
             "file" => (relative(&r.path).join(file_name(name_of(r))), "file"),
             "listItem" => {
                 let id = r.meta.get("id").and_then(Value::as_str).unwrap_or(&r.id);
-                (relative(&r.path).join(format!("{}.json", file_name(id))), "listItem")
+                (
+                    relative(&r.path).join(format!("{}.json", file_name(id))),
+                    "listItem",
+                )
             }
             "fileVersion" | "list" | "site" | "driveItem" => {
                 entries.push(json!({
@@ -136,8 +145,8 @@ pub(crate) async fn export_tree(
         file.flush()
             .await
             .map_err(io(format!("writing {}", path.display())))?;
-        let modified = parse_time(r.meta.pointer("/fileSystemInfo/lastModifiedDateTime"))
-            .or(r.modified);
+        let modified =
+            parse_time(r.meta.pointer("/fileSystemInfo/lastModifiedDateTime")).or(r.modified);
         let std_file = file.into_std().await;
         if let Some(t) = modified {
             let when = std::time::SystemTime::from(t);
@@ -178,7 +187,10 @@ mod tests {
 
     #[test]
     fn names_are_kept_unless_no_file_system_takes_them() {
-        assert_eq!(file_name("Résumé #1 & {x} ~+,;=[].docx"), "Résumé #1 & {x} ~+,;=[].docx");
+        assert_eq!(
+            file_name("Résumé #1 & {x} ~+,;=[].docx"),
+            "Résumé #1 & {x} ~+,;=[].docx"
+        );
         assert_eq!(file_name("a/b"), "a_b");
         assert_eq!(file_name(".."), "_..");
         let long = format!("{}.txt", "é".repeat(200));

@@ -39,7 +39,11 @@ impl World {
     }
 
     /// Records of `resource` of `kind` in the latest run, with their content.
-    async fn latest_records(&self, resource: &str, kind: &str) -> Vec<(store::ItemRecord, Vec<u8>)> {
+    async fn latest_records(
+        &self,
+        resource: &str,
+        kind: &str,
+    ) -> Vec<(store::ItemRecord, Vec<u8>)> {
         let repo = &self.target.repo;
         let run = crate::engine::browse::open_run(repo, self.target.catalog.as_ref(), "latest")
             .await
@@ -79,7 +83,10 @@ impl World {
                 } else {
                     format!("{folder}/{name}")
                 };
-                (r.id, (path, hex(&Sha256::digest(&bytes)), bytes.len() as u64))
+                (
+                    r.id,
+                    (path, hex(&Sha256::digest(&bytes)), bytes.len() as u64),
+                )
             })
             .collect()
     }
@@ -106,10 +113,7 @@ async fn assert_onedrives_equal_truth(w: &World, users: &[crate::engine::Mailbox
     let mut files = 0;
     let mut drives = 0;
     for u in users {
-        let Some(truth) = w
-            .truth_query(&format!("user={}&kind=file", u.upn))
-            .await
-        else {
+        let Some(truth) = w.truth_query(&format!("user={}&kind=file", u.upn)).await else {
             continue;
         };
         let expected = truth_files(&truth);
@@ -120,7 +124,10 @@ async fn assert_onedrives_equal_truth(w: &World, users: &[crate::engine::Mailbox
         files += expected.len();
         drives += 1;
     }
-    assert!(drives > 0 && files > 0, "the tenant has OneDrives with files");
+    assert!(
+        drives > 0 && files > 0,
+        "the tenant has OneDrives with files"
+    );
     files
 }
 
@@ -141,7 +148,10 @@ async fn onedrive_full_then_incremental_equals_the_truth() {
             continue;
         };
         let stored: BTreeMap<String, String> = w
-            .latest_records(&format!("onedrive:{}", u.upn.to_ascii_lowercase()), "fileVersion")
+            .latest_records(
+                &format!("onedrive:{}", u.upn.to_ascii_lowercase()),
+                "fileVersion",
+            )
             .await
             .into_iter()
             .map(|(r, bytes)| (r.id, hex(&Sha256::digest(&bytes))))
@@ -163,7 +173,9 @@ async fn onedrive_full_then_incremental_equals_the_truth() {
     assert!(versions > 0, "some files have older versions");
 
     let changed = w
-        .mutate(json!({"seed": 11, "add": 3, "modify": 3, "move": 2, "delete": 2, "kinds": ["file"]}))
+        .mutate(
+            json!({"seed": 11, "add": 3, "modify": 3, "move": 2, "delete": 2, "kinds": ["file"]}),
+        )
         .await;
     assert!(!changed.is_null());
     let second = w.backup_with(users.clone(), options).await;
