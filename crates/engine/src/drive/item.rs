@@ -159,7 +159,7 @@ impl ResourceRun<'_> {
             }
             let page = match page {
                 Ok(p) => p,
-                Err(e) if e.status() == Some(410) && restarts < 3 => {
+                Err(e) if e.status() == Some(410) && restarts < 5 => {
                     // The token expired: enumerate the whole drive again; what is not
                     // listed then was deleted.
                     restarts += 1;

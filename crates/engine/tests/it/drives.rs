@@ -297,3 +297,121 @@ async fn sites_libraries_and_lists_equal_the_truth_and_a_locked_site_is_skipped(
         .await;
     assert!(!kept.is_empty(), "the locked site's files were kept");
 }
+
+/// Requests of `endpoint` (a route template) the simulator has answered.
+fn endpoint_count(stats: &Value, endpoint: &str) -> u64 {
+    stats["by_endpoint"][endpoint].as_u64().unwrap_or(0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_download_url_that_expires_mid_file_is_renewed_and_the_file_completes() {
+    let clock = sim::ManualClock::new();
+    let w = world(sim::SimConfig {
+        clock: Some(std::sync::Arc::new(clock.clone())),
+        download_url_ttl_secs: 60,
+        ..drive_config(3)
+    })
+    .await;
+    let users = w.all().await;
+    let options = onedrive_options(&w);
+    let first = w.backup_with(users.clone(), options.clone()).await;
+    assert_eq!(first.status, "complete", "{:?}", first.failures);
+    let owner = w.sim.base_url.clone();
+    let upn = {
+        let summary: Value = reqwest::get(format!("{owner}/_sim/truth/summary"))
+            .await
+            .expect("summary")
+            .json()
+            .await
+            .expect("summary json");
+        summary["oneDrives"][0]["userPrincipalName"]
+            .as_str()
+            .expect("a OneDrive")
+            .to_owned()
+    };
+    // 48 MiB: the first request is cut in the middle; before the client comes back
+    // for the rest, the URL it holds expires.
+    let r = reqwest::Client::new()
+        .post(format!("{owner}/_sim/files"))
+        .json(&json!({"user": upn, "path": "/Videos/big.bin", "size": 48u64 << 20, "seed": 3}))
+        .send()
+        .await
+        .expect("add file");
+    assert!(r.status().is_success());
+    w.faults(json!({"seed": 1, "reset": 1.0, "paths": "download.aspx"}))
+        .await;
+    let before = w.sim_stats().await;
+    let download = "GET /_layouts/15/download.aspx";
+    let watcher = {
+        let base = owner.clone();
+        let clock = clock.clone();
+        tokio::spawn(async move {
+            loop {
+                let s: Value = reqwest::get(format!("{base}/_sim/stats"))
+                    .await
+                    .expect("stats")
+                    .json()
+                    .await
+                    .expect("stats json");
+                if endpoint_count(&s, download) > endpoint_count(&before, download) {
+                    clock.advance(time::Duration::seconds(120));
+                    let r = reqwest::Client::new()
+                        .post(format!("{base}/_sim/faults"))
+                        .json(&json!({}))
+                        .send()
+                        .await
+                        .expect("faults off");
+                    assert_eq!(r.status(), 200);
+                    return;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            }
+        })
+    };
+    let before = w.sim_stats().await;
+    let second = w.backup_with(users.clone(), options).await;
+    watcher.await.expect("watcher");
+    assert_eq!(second.status, "complete", "{:?}", second.failures);
+    assert_eq!(second.items_read, 1, "only the new file was read");
+    let after = w.sim_stats().await;
+    let content = "GET /v1.0/drives/{drive}/items/{item}/content";
+    assert!(
+        endpoint_count(&after, content) >= endpoint_count(&before, content) + 2,
+        "a second download URL was asked for: {:?}",
+        after["by_endpoint"]
+    );
+    assert_onedrives_equal_truth(&w, &users).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn faults_and_expired_delta_tokens_still_give_the_truth() {
+    let w = world(drive_config(6)).await;
+    let users = w.all().await;
+    let options = onedrive_options(&w);
+    w.faults(json!({"seed": 9, "server_error": 0.05, "reset": 0.05}))
+        .await;
+    let first = w.backup_with(users.clone(), options.clone()).await;
+    assert_eq!(first.status, "complete", "{:?}", first.failures);
+    assert_onedrives_equal_truth(&w, &users).await;
+    w.mutate(json!({"seed": 4, "add": 4, "modify": 4, "move": 4, "delete": 3, "kinds": ["file"]}))
+        .await;
+    // Every saved delta token has expired: each drive is enumerated again.
+    w.faults(json!({"seed": 3, "server_error": 0.05, "expired_delta": 1.0, "paths": "/root/delta"}))
+        .await;
+    let second = w.backup_with(users.clone(), options).await;
+    assert_eq!(second.status, "complete", "{:?}", second.failures);
+    assert_onedrives_equal_truth(&w, &users).await;
+    assert!(
+        second.items_read < 20,
+        "files already stored were not downloaded again after the resync: {}",
+        second.items_read
+    );
+    let stats = w.sim_stats().await;
+    for fault in ["server_error", "reset", "expired_delta"] {
+        assert!(
+            stats["faults"][fault].as_u64().unwrap_or(0) > 0,
+            "{fault} happened: {:?}",
+            stats["faults"]
+        );
+    }
+}
