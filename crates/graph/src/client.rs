@@ -290,6 +290,59 @@ impl GraphClient {
         }
     }
 
+    /// PUTs `bytes` to a pre-authenticated URL (an upload session's `uploadUrl`) with
+    /// `headers` (such as `Content-Range`); no Authorization header goes with it.
+    /// Throttling and transient failures are retried (a chunk PUT may be repeated);
+    /// other error statuses are returned.
+    pub async fn put_url(
+        &self,
+        url: &str,
+        headers: &[(&str, &str)],
+        bytes: bytes::Bytes,
+    ) -> Result<reqwest::Response, GraphError> {
+        let mut attempt = 0u32;
+        loop {
+            attempt += 1;
+            let mut req = self.http.put(url).body(bytes.clone());
+            for (k, v) in headers {
+                req = req.header(*k, *v);
+            }
+            self.counters.request();
+            let response = match req.send().await {
+                Ok(r) => r,
+                Err(e) => {
+                    let err = GraphError::Transport {
+                        url: path_of(url),
+                        message: without_url(&e),
+                        retryable: true,
+                    };
+                    if let Some(wait) = self.retry.delay(attempt, None) {
+                        tokio::time::sleep(wait).await;
+                        self.counters.retry(wait);
+                        continue;
+                    }
+                    return Err(err);
+                }
+            };
+            let status = response.status();
+            if status.is_success() {
+                return Ok(response);
+            }
+            let (err, retry_after) = api_error(&Method::PUT, url, response).await;
+            if matches!(status.as_u16(), 429 | 503) {
+                self.counters.throttled();
+            }
+            if err.is_retryable()
+                && let Some(wait) = self.retry.delay(attempt, retry_after)
+            {
+                tokio::time::sleep(wait).await;
+                self.counters.retry(wait);
+                continue;
+            }
+            return Err(err);
+        }
+    }
+
     async fn json<T: DeserializeOwned>(
         &self,
         response: reqwest::Response,

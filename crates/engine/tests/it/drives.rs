@@ -415,3 +415,85 @@ async fn faults_and_expired_delta_tokens_still_give_the_truth() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_onedrive_restored_to_another_user_has_every_file_with_the_same_hash() {
+    use crate::engine::restore::Collisions;
+    use crate::engine::restore::files::{FileRestoreRequest, FileTarget, restore_files};
+    let w = world(drive_config(5)).await;
+    let summary: Value = reqwest::get(format!("{}/_sim/truth/summary", w.sim.base_url))
+        .await
+        .expect("summary")
+        .json()
+        .await
+        .expect("summary json");
+    let drives = summary["oneDrives"].as_array().expect("OneDrives");
+    assert!(drives.len() >= 2, "two users have a OneDrive");
+    let source = drives[0]["userPrincipalName"].as_str().expect("upn").to_owned();
+    let target = drives[1]["userPrincipalName"].as_str().expect("upn").to_owned();
+    // One file large enough to go up through an upload session in several pieces.
+    let r = reqwest::Client::new()
+        .post(format!("{}/_sim/files", w.sim.base_url))
+        .json(&json!({"user": source, "path": "/Large/video.mp4", "size": 23u64 << 20, "seed": 8}))
+        .send()
+        .await
+        .expect("add file");
+    assert!(r.status().is_success());
+    let users = w.all().await;
+    let backup = w.backup_with(users, onedrive_options(&w)).await;
+    assert_eq!(backup.status, "complete", "{:?}", backup.failures);
+    let repo = &w.target.repo;
+    let run = crate::engine::browse::open_run(repo, w.target.catalog.as_ref(), "latest")
+        .await
+        .expect("run");
+    let mut request = FileRestoreRequest {
+        source: format!("onedrive:{source}"),
+        folder: None,
+        items: Vec::new(),
+        target: FileTarget::OneDrive(target.clone()),
+        to_folder: Some("/Restored".into()),
+        collisions: Collisions::Skip,
+        dry_run: true,
+    };
+    let before = w.truth_query(&format!("user={target}&kind=file")).await.expect("truth");
+    let dry = restore_files(&w.graph, repo, &run.manifest, &request)
+        .await
+        .expect("dry run");
+    let expected = truth_files(
+        &w.truth_query(&format!("user={source}&kind=file"))
+            .await
+            .expect("truth"),
+    );
+    assert_eq!(dry.items.len(), expected.len());
+    assert_eq!(
+        w.truth_query(&format!("user={target}&kind=file")).await.expect("truth").len(),
+        before.len(),
+        "a dry run writes nothing"
+    );
+    request.dry_run = false;
+    let done = restore_files(&w.graph, repo, &run.manifest, &request)
+        .await
+        .expect("restore");
+    assert_eq!(done.failed, 0, "{:?}", done.items);
+    assert_eq!(done.restored as usize, expected.len());
+    let restored: BTreeMap<String, (String, u64)> = w
+        .truth_query(&format!("user={target}&kind=file"))
+        .await
+        .expect("truth")
+        .iter()
+        .filter_map(|v| {
+            let path = v["path"].as_str()?.strip_prefix("/Restored")?.to_owned();
+            Some((path, (v["sha256"].as_str()?.to_owned(), v["size"].as_u64()?)))
+        })
+        .collect();
+    let wanted: BTreeMap<String, (String, u64)> = expected
+        .values()
+        .map(|(p, sha, size)| (p.clone(), (sha.clone(), *size)))
+        .collect();
+    assert_eq!(restored, wanted, "every file under /Restored with its bytes");
+    // Again: everything is there already.
+    let again = restore_files(&w.graph, repo, &run.manifest, &request)
+        .await
+        .expect("restore again");
+    assert_eq!((again.restored, again.skipped), (0, expected.len() as u64));
+}
