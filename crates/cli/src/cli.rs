@@ -68,6 +68,9 @@ pub struct DemoArgs {
     /// Mailbox sizes relative to a real tenant's (1.0: a few hundred messages each, some with tens of thousands).
     #[arg(long, default_value_t = 0.05)]
     pub mail_scale: f64,
+    /// OneDrive and SharePoint sizes relative to a real tenant's (1.0: hundreds of files a drive).
+    #[arg(long, default_value_t = 0.02)]
+    pub drive_scale: f64,
 }
 
 /// Where the tenant lives: a named cloud or explicit endpoints.

@@ -147,16 +147,30 @@ pub struct RestoreArgs {
     /// The connector (tenant and app) to write with; by default the one the run read with.
     #[arg(long, value_name = "NAME")]
     pub connector: Option<String>,
-    /// The mailbox in the backup.
-    #[arg(long, value_name = "UPN")]
-    pub user: String,
-    /// Only items under this folder (such as /Inbox/Projects).
+    /// The user in the backup: their mailbox, or with --drive their OneDrive.
+    #[arg(
+        long,
+        value_name = "UPN",
+        required_unless_present = "site",
+        conflicts_with = "site"
+    )]
+    pub user: Option<String>,
+    /// Restore the user's OneDrive files (instead of their mailbox).
+    #[arg(long)]
+    pub drive: bool,
+    /// The SharePoint site in the backup whose files to restore (Graph id or URL).
+    #[arg(long, value_name = "ID|URL")]
+    pub site: Option<String>,
+    /// Restore the site's files into this site instead (Graph id or URL).
+    #[arg(long, value_name = "ID|URL", requires = "site")]
+    pub to_site: Option<String>,
+    /// Only items under this folder (such as /Inbox/Projects, or /Documents/Reports in a site).
     #[arg(long, value_name = "PATH")]
     pub folder: Option<String>,
     /// Only these items (ids, as `ls` shows them): `--item A B` or `--item A --item B`.
     #[arg(long = "item", value_name = "ID", num_args = 1..)]
     pub items: Vec<String>,
-    /// Restore into this mailbox instead of the original one.
+    /// Restore into this user's mailbox (or OneDrive, with --drive) instead of the original one.
     #[arg(long, value_name = "UPN")]
     pub to_user: Option<String>,
     /// Re-create the original folders under this folder (such as /Restored).

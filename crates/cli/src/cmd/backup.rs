@@ -441,7 +441,12 @@ pub fn restore(cli: &Cli, args: &RestoreArgs) -> Result<ExitCode> {
         };
         let spec = store.get(&name)?;
         let graph = connector::graph_client(&spec, store.app_credential(&spec)?)?;
-        let target_key = args.to_user.clone().unwrap_or_else(|| args.user.clone());
+        if args.drive || args.site.is_some() {
+            let summary = restore_files(&graph, &repo, &run.manifest, args, collisions).await?;
+            return print_restore(cli, &summary, &run.record.id);
+        }
+        let user = args.user.clone().unwrap_or_default();
+        let target_key = args.to_user.clone().unwrap_or_else(|| user.clone());
         let target = engine::resolve(
             &graph,
             &ScopeSpec {
@@ -455,7 +460,7 @@ pub fn restore(cli: &Cli, args: &RestoreArgs) -> Result<ExitCode> {
         .next()
         .with_context(|| format!("no mailbox '{target_key}'"))?;
         let request = engine::restore::RestoreRequest {
-            source: args.user.clone(),
+            source: user.clone(),
             folder: args.folder.clone(),
             items: args.items.clone(),
             target,
@@ -465,39 +470,127 @@ pub fn restore(cli: &Cli, args: &RestoreArgs) -> Result<ExitCode> {
             data,
         };
         let summary = engine::restore::restore(&graph, &repo, &run.manifest, &request).await?;
-        if cli.json {
-            cmd::print_json(&summary)?;
-        } else {
-            for i in &summary.items {
-                match &i.error {
-                    Some(e) => println!(
-                        "{:<14} {:<8} {}  {}: {e}",
-                        i.outcome, i.kind, i.path, i.source_id
-                    ),
-                    None => println!(
-                        "{:<14} {:<8} {}  {}",
-                        i.outcome, i.kind, i.path, i.source_id
-                    ),
-                }
+        print_restore(cli, &summary, &run.record.id)
+    })
+}
+
+/// Prints what a restore did; its exit status.
+fn print_restore(
+    cli: &Cli,
+    summary: &engine::restore::RestoreSummary,
+    run_id: &str,
+) -> Result<ExitCode> {
+    if cli.json {
+        cmd::print_json(summary)?;
+    } else {
+        for i in &summary.items {
+            match &i.error {
+                Some(e) => println!(
+                    "{:<14} {:<8} {}  {}: {e}",
+                    i.outcome, i.kind, i.path, i.source_id
+                ),
+                None => println!(
+                    "{:<14} {:<8} {}  {}",
+                    i.outcome, i.kind, i.path, i.source_id
+                ),
             }
-            println!(
-                "{}{} restored, {} already there (skipped), {} failed, from run {}",
-                if summary.dry_run {
-                    "dry run: nothing written; "
-                } else {
-                    ""
-                },
-                summary.restored,
-                summary.skipped,
-                summary.failed,
-                run.record.id
-            );
         }
-        Ok(if summary.failed == 0 {
-            ExitCode::SUCCESS
-        } else {
-            ExitCode::from(EXIT_PARTIAL)
-        })
+        println!(
+            "{}{} restored, {} already there (skipped), {} failed, from run {run_id}",
+            if summary.dry_run {
+                "dry run: nothing written; "
+            } else {
+                ""
+            },
+            summary.restored,
+            summary.skipped,
+            summary.failed,
+        );
+    }
+    Ok(if summary.failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_PARTIAL)
+    })
+}
+
+/// `restore --drive` and `restore --site`: files back to a OneDrive or a site.
+async fn restore_files(
+    graph: &graph::GraphClient,
+    repo: &store::Repository,
+    manifest: &store::Manifest,
+    args: &RestoreArgs,
+    collisions: engine::restore::Collisions,
+) -> Result<engine::restore::RestoreSummary> {
+    use engine::restore::files::{FileRestoreRequest, FileTarget};
+    let (source, target) = match &args.site {
+        Some(site) => {
+            let source = site_in_run(repo, manifest, site).await?;
+            let to = match &args.to_site {
+                Some(t) => {
+                    engine::resolve_sites(
+                        graph,
+                        &engine::SiteSpec {
+                            urls: vec![t.clone()],
+                            all: false,
+                        },
+                    )
+                    .await?
+                    .into_iter()
+                    .next()
+                    .with_context(|| format!("no site '{t}'"))?
+                    .id
+                }
+                None => source.trim_start_matches("site:").to_owned(),
+            };
+            (source, FileTarget::Site(to))
+        }
+        None => {
+            let user = args.user.clone().unwrap_or_default();
+            let to = args.to_user.clone().unwrap_or_else(|| user.clone());
+            (
+                format!("onedrive:{}", user.to_ascii_lowercase()),
+                FileTarget::OneDrive(to),
+            )
+        }
+    };
+    let request = FileRestoreRequest {
+        source,
+        folder: args.folder.clone(),
+        items: args.items.clone(),
+        target,
+        to_folder: args.to_folder.clone(),
+        collisions,
+        dry_run: args.dry_run,
+    };
+    Ok(engine::restore::files::restore_files(graph, repo, manifest, &request).await?)
+}
+
+/// The resource of a site in a run, by Graph id or URL.
+async fn site_in_run(
+    repo: &store::Repository,
+    manifest: &store::Manifest,
+    site: &str,
+) -> Result<String> {
+    if !site.contains("://") {
+        return Ok(format!("site:{}", site.to_ascii_lowercase()));
+    }
+    let wanted = site.trim_end_matches('/').to_ascii_lowercase();
+    let mut found = None;
+    browse::each_item(repo, manifest, |r| {
+        let url = r.meta.get("webUrl").and_then(serde_json::Value::as_str);
+        if r.kind == "site"
+            && url.is_some_and(|u| u.trim_end_matches('/').to_ascii_lowercase() == wanted)
+        {
+            found = Some(r.resource.clone());
+        }
+    })
+    .await?;
+    found.with_context(|| {
+        format!(
+            "run {} holds no site at {site}; `m365vault ls {}` lists what it holds",
+            manifest.run_id, manifest.run_id
+        )
     })
 }
 
@@ -513,26 +606,7 @@ async fn export_resource(
         if format != ExportFormat::Files {
             anyhow::bail!("a site exports as --format files or zip");
         }
-        if !site.contains("://") {
-            return Ok(format!("site:{}", site.to_ascii_lowercase()));
-        }
-        let wanted = site.trim_end_matches('/').to_ascii_lowercase();
-        let mut found = None;
-        browse::each_item(repo, manifest, |r| {
-            let url = r.meta.get("webUrl").and_then(serde_json::Value::as_str);
-            if r.kind == "site"
-                && url.is_some_and(|u| u.trim_end_matches('/').to_ascii_lowercase() == wanted)
-            {
-                found = Some(r.resource.clone());
-            }
-        })
-        .await?;
-        return found.with_context(|| {
-            format!(
-                "run {} holds no site at {site}; `m365vault ls {}` lists what it holds",
-                manifest.run_id, manifest.run_id
-            )
-        });
+        return site_in_run(repo, manifest, site).await;
     }
     let user = args.user.as_deref().unwrap_or_default();
     match (data.as_deref(), format) {

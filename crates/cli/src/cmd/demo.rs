@@ -66,20 +66,21 @@ pub fn run(cli: &Cli, args: &DemoArgs) -> Result<ExitCode> {
             seed: args.seed,
             users: args.users,
             mail_scale: args.mail_scale,
+            drive_scale: args.drive_scale,
             ..SimConfig::default()
         },
         "127.0.0.1:0".parse()?,
     ))?;
     let store = ConnectorStore::open(&dir)?;
-    // One app for mail, calendars, contacts, Teams, groups and the inventory; a second,
-    // narrower app for files, to show what a check says about missing permissions.
+    // One app for mail, calendars, contacts, files, groups and the inventory; a second,
+    // narrower app for Teams, to show what a check says about missing permissions.
     let plan = [
         (
             "demo",
             "full",
-            "mail,calendar,contacts,teams-channels,chats,groups,inventory",
+            "mail,calendar,contacts,onedrive,sharepoint,groups,inventory",
         ),
-        ("demo-files", "mail-only", "onedrive,sharepoint"),
+        ("demo-teams", "mail-only", "teams-channels,chats"),
     ];
     let mut reports = Vec::new();
     for (name, app, types) in plan {
@@ -101,6 +102,7 @@ pub fn run(cli: &Cli, args: &DemoArgs) -> Result<ExitCode> {
             "backup": backup.summary,
             "runs": backup.runs,
             "export": {"mailbox": backup.exported_mailbox, "out": backup.export_dir, "files": backup.export.files, "messages": backup.export.items},
+            "export_onedrive": {"out": backup.onedrive_dir, "files": backup.onedrive_export.items, "bytes": backup.onedrive_export.bytes},
         }))?;
     } else {
         println!("m365vault demo");
@@ -119,10 +121,13 @@ pub fn run(cli: &Cli, args: &DemoArgs) -> Result<ExitCode> {
             "The first connector can back up every data type it serves; the second was registered with an app"
         );
         println!(
-            "that only has mail permissions, so the check names what to grant before its files can be backed up."
+            "that only has mail permissions, so the check names what to grant before Teams channels and chats can be backed up."
         );
         println!();
-        println!("== m365vault backup run --connector demo --all ==");
+        println!(
+            "== m365vault backup run --connector demo --all --data exchange,onedrive --sites {} ==",
+            backup.site
+        );
         println!(
             "Repository       {} (passphrase in {})",
             backup.repo.display(),
@@ -144,6 +149,17 @@ pub fn run(cli: &Cli, args: &DemoArgs) -> Result<ExitCode> {
             backup.export.items,
             backup.export.files,
             backup.export_dir.display()
+        );
+        println!();
+        println!(
+            "== m365vault export --run latest --user {} --data onedrive --format files ==",
+            backup.exported_mailbox
+        );
+        println!(
+            "{} files ({}) and .m365vault-metadata.json under {}",
+            backup.onedrive_export.items,
+            crate::cmd::repo::human(backup.onedrive_export.bytes),
+            backup.onedrive_dir.display()
         );
     }
     rt.block_on(server.stop());
@@ -167,6 +183,9 @@ struct DemoBackup {
     exported_mailbox: String,
     export_dir: std::path::PathBuf,
     export: engine::export::ExportSummary,
+    site: String,
+    onedrive_dir: std::path::PathBuf,
+    onedrive_export: engine::export::ExportSummary,
 }
 
 /// Backs up every mailbox of the demo tenant, lists the runs and exports one mailbox.
@@ -213,9 +232,27 @@ async fn demo_backup(store: &ConnectorStore, dir: &std::path::Path) -> Result<De
         .tenant_guid
         .map(|g| g.to_string())
         .unwrap_or_else(|| spec.tenant_id.to_string());
+    let sites = engine::resolve_sites(
+        &graph,
+        &engine::SiteSpec {
+            all: true,
+            ..engine::SiteSpec::default()
+        },
+    )
+    .await?;
+    // One site: the first team site if there is one.
+    let site = sites
+        .iter()
+        .find(|s| s.web_url.contains("/sites/"))
+        .or(sites.first())
+        .cloned()
+        .context("the demo tenant has no SharePoint site")?;
     let mut options = engine::BackupOptions::new("demo", tenant);
     options.data.calendar = false;
     options.data.contacts = false;
+    options.data.onedrive = true;
+    options.data.sharepoint = true;
+    options.sites = vec![site.clone()];
     let first = mailboxes.first().map(|m| m.upn.clone()).unwrap_or_default();
     let summary = engine::backup(
         graph,
@@ -239,6 +276,17 @@ async fn demo_backup(store: &ConnectorStore, dir: &std::path::Path) -> Result<De
         &export_dir,
     )
     .await?;
+    // The first user with a OneDrive in the run.
+    let owner = mailboxes_with_onedrive(&target, &run.manifest).await?;
+    let onedrive_dir = dir.join("export").join(format!("{owner}-onedrive"));
+    let onedrive_export = engine::export::export(
+        &target.repo,
+        &run.manifest,
+        &format!("onedrive:{owner}"),
+        engine::export::ExportFormat::Files,
+        &onedrive_dir,
+    )
+    .await?;
     Ok(DemoBackup {
         repo: repo_dir,
         passphrase_file,
@@ -248,5 +296,25 @@ async fn demo_backup(store: &ConnectorStore, dir: &std::path::Path) -> Result<De
         exported_mailbox: first,
         export_dir,
         export,
+        site: site.web_url,
+        onedrive_dir,
+        onedrive_export,
     })
+}
+
+/// The principal name of the first OneDrive in the run.
+async fn mailboxes_with_onedrive(
+    target: &engine::Target,
+    manifest: &store::Manifest,
+) -> Result<String> {
+    let mut first: Option<String> = None;
+    engine::browse::each_item(&target.repo, manifest, |r| {
+        if r.kind == "file" && first.is_none() {
+            if let Some(upn) = r.resource.strip_prefix("onedrive:") {
+                first = Some(upn.to_owned());
+            }
+        }
+    })
+    .await?;
+    first.context("the demo backup holds no OneDrive files")
 }

@@ -140,7 +140,19 @@ async fn demo_runs_and_checks_green() {
         "{stdout}"
     );
     assert!(
-        stdout.contains("Files.Read.All"),
+        stdout.contains("ChannelMessage.Read.All"),
         "the second connector shows missing permissions: {stdout}"
+    );
+    assert!(
+        stdout.contains(" OneDrives, 1 sites,") && !stdout.contains(" 0 OneDrives"),
+        "the demo backs up OneDrives and one site: {stdout}"
+    );
+    let exported = stdout
+        .lines()
+        .find(|l| l.contains(".m365vault-metadata.json under"))
+        .unwrap_or_default();
+    assert!(
+        !exported.starts_with("0 files"),
+        "the demo exports a OneDrive: {stdout}"
     );
 }

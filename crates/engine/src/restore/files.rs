@@ -356,7 +356,10 @@ impl Session<'_> {
         self.ru.spend(2).await;
         let session: Value = match self
             .graph
-            .post(&format!("{target}/createUploadSession"), &json!({"item": item}))
+            .post(
+                &format!("{target}/createUploadSession"),
+                &json!({"item": item}),
+            )
             .await
         {
             Ok(s) => s,
@@ -394,7 +397,11 @@ impl Session<'_> {
             self.ru.spend(2).await;
             let response = self
                 .graph
-                .put_url(url, &[("Content-Range", range.as_str())], piece.clone().into())
+                .put_url(
+                    url,
+                    &[("Content-Range", range.as_str())],
+                    piece.clone().into(),
+                )
                 .await?;
             sent += piece.len() as u64;
             if response.status().as_u16() != 202 {
@@ -424,5 +431,8 @@ fn str_of(v: &Value, key: &str) -> String {
 
 /// A name or relative path for Graph's path addressing: each segment escaped.
 fn encode_path(path: &str) -> String {
-    path.split('/').map(id_segment).collect::<Vec<_>>().join("/")
+    path.split('/')
+        .map(id_segment)
+        .collect::<Vec<_>>()
+        .join("/")
 }

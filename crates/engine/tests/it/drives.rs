@@ -396,8 +396,10 @@ async fn faults_and_expired_delta_tokens_still_give_the_truth() {
     w.mutate(json!({"seed": 4, "add": 4, "modify": 4, "move": 4, "delete": 3, "kinds": ["file"]}))
         .await;
     // Every saved delta token has expired: each drive is enumerated again.
-    w.faults(json!({"seed": 3, "server_error": 0.05, "expired_delta": 1.0, "paths": "/root/delta"}))
-        .await;
+    w.faults(
+        json!({"seed": 3, "server_error": 0.05, "expired_delta": 1.0, "paths": "/root/delta"}),
+    )
+    .await;
     let second = w.backup_with(users.clone(), options).await;
     assert_eq!(second.status, "complete", "{:?}", second.failures);
     assert_onedrives_equal_truth(&w, &users).await;
@@ -429,8 +431,14 @@ async fn a_onedrive_restored_to_another_user_has_every_file_with_the_same_hash()
         .expect("summary json");
     let drives = summary["oneDrives"].as_array().expect("OneDrives");
     assert!(drives.len() >= 2, "two users have a OneDrive");
-    let source = drives[0]["userPrincipalName"].as_str().expect("upn").to_owned();
-    let target = drives[1]["userPrincipalName"].as_str().expect("upn").to_owned();
+    let source = drives[0]["userPrincipalName"]
+        .as_str()
+        .expect("upn")
+        .to_owned();
+    let target = drives[1]["userPrincipalName"]
+        .as_str()
+        .expect("upn")
+        .to_owned();
     // One file large enough to go up through an upload session in several pieces.
     let r = reqwest::Client::new()
         .post(format!("{}/_sim/files", w.sim.base_url))
@@ -455,7 +463,10 @@ async fn a_onedrive_restored_to_another_user_has_every_file_with_the_same_hash()
         collisions: Collisions::Skip,
         dry_run: true,
     };
-    let before = w.truth_query(&format!("user={target}&kind=file")).await.expect("truth");
+    let before = w
+        .truth_query(&format!("user={target}&kind=file"))
+        .await
+        .expect("truth");
     let dry = restore_files(&w.graph, repo, &run.manifest, &request)
         .await
         .expect("dry run");
@@ -466,7 +477,10 @@ async fn a_onedrive_restored_to_another_user_has_every_file_with_the_same_hash()
     );
     assert_eq!(dry.items.len(), expected.len());
     assert_eq!(
-        w.truth_query(&format!("user={target}&kind=file")).await.expect("truth").len(),
+        w.truth_query(&format!("user={target}&kind=file"))
+            .await
+            .expect("truth")
+            .len(),
         before.len(),
         "a dry run writes nothing"
     );
@@ -483,14 +497,20 @@ async fn a_onedrive_restored_to_another_user_has_every_file_with_the_same_hash()
         .iter()
         .filter_map(|v| {
             let path = v["path"].as_str()?.strip_prefix("/Restored")?.to_owned();
-            Some((path, (v["sha256"].as_str()?.to_owned(), v["size"].as_u64()?)))
+            Some((
+                path,
+                (v["sha256"].as_str()?.to_owned(), v["size"].as_u64()?),
+            ))
         })
         .collect();
     let wanted: BTreeMap<String, (String, u64)> = expected
         .values()
         .map(|(p, sha, size)| (p.clone(), (sha.clone(), *size)))
         .collect();
-    assert_eq!(restored, wanted, "every file under /Restored with its bytes");
+    assert_eq!(
+        restored, wanted,
+        "every file under /Restored with its bytes"
+    );
     // Again: everything is there already.
     let again = restore_files(&w.graph, repo, &run.manifest, &request)
         .await
