@@ -276,6 +276,8 @@ pub async fn backup(
     } else {
         ResourceUnits::for_licences(0)
     });
+    // Every request backs off together when SharePoint refuses one.
+    let graph = graph.with_pacer(Arc::clone(&resource_units) as Arc<dyn graph::Pacer>);
     // The biggest mailboxes first: the run cannot end before the busiest one does.
     let scheduler = Scheduler::new(Limits::OUTLOOK);
     let mut tasks: Vec<Task> = Vec::new();

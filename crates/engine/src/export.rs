@@ -140,6 +140,9 @@ pub async fn export(
         Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
         _ => PathBuf::from("."),
     };
+    tokio::fs::create_dir_all(&parent)
+        .await
+        .map_err(EngineError::io(format!("creating {}", parent.display())))?;
     let staging = tempfile::Builder::new()
         .prefix(".m365vault-export-")
         .tempdir_in(&parent)

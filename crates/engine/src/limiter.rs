@@ -99,6 +99,8 @@ pub struct ResourceUnits {
     per_minute: u32,
     spent: std::sync::atomic::AtomicU64,
     waited: Mutex<Duration>,
+    /// Set by a refusal: nothing is sent to SharePoint before then.
+    paused_until: Mutex<Option<Instant>>,
 }
 
 /// The share of Microsoft's budget m365vault plans to use, leaving room for
@@ -117,6 +119,18 @@ impl ResourceUnits {
             per_minute,
             spent: std::sync::atomic::AtomicU64::new(0),
             waited: Mutex::new(Duration::ZERO),
+            paused_until: Mutex::new(None),
+        }
+    }
+
+    /// Waits out a pause Microsoft asked for.
+    async fn paused(&self) {
+        loop {
+            let until = *self.paused_until.lock().unwrap_or_else(|e| e.into_inner());
+            match until {
+                Some(t) if t > Instant::now() => tokio::time::sleep_until(t).await,
+                _ => return,
+            }
         }
     }
 
@@ -134,6 +148,7 @@ impl ResourceUnits {
     /// Waits until `ru` units may be spent, and spends them.
     pub async fn spend(&self, ru: u32) {
         let start = Instant::now();
+        self.paused().await;
         let n = f64::from(ru);
         loop {
             let now = Instant::now();
@@ -282,6 +297,70 @@ impl Scheduler {
     }
 }
 
+/// Whether `url` is served by SharePoint (drives, sites, lists, and their
+/// pre-authenticated download and upload URLs).
+pub fn is_sharepoint(url: &str) -> bool {
+    let path = url
+        .split_once("://")
+        .map(|(_, rest)| rest.find('/').map(|i| &rest[i..]).unwrap_or(""))
+        .unwrap_or(url);
+    let path = path
+        .split('?')
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    path.contains("/_layouts/")
+        || path.contains("/_api/")
+        || path
+            .split('/')
+            .any(|s| matches!(s, "drive" | "drives" | "sites"))
+}
+
+impl graph::Pacer for ResourceUnits {
+    fn wait<'a>(
+        &'a self,
+        url: &'a str,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + 'a>> {
+        Box::pin(async move {
+            if is_sharepoint(url) {
+                self.paused().await;
+            }
+        })
+    }
+
+    fn throttled(&self, url: &str, retry_after: Option<Duration>) {
+        if !is_sharepoint(url) {
+            return;
+        }
+        // Every request of the app waits, and the budget starts again from empty:
+        // refused requests count against it too.
+        let until = Instant::now() + retry_after.unwrap_or(Duration::from_secs(5));
+        {
+            let mut paused = self.paused_until.lock().unwrap_or_else(|e| e.into_inner());
+            if paused.is_none_or(|p| p < until) {
+                *paused = Some(until);
+            }
+        }
+        let mut minute = self.minute.lock().unwrap_or_else(|e| e.into_inner());
+        // Bring the bucket to now before emptying it.
+        let _ = minute.take_n(Instant::now(), 0.0);
+        minute.tokens = minute.tokens.min(0.0);
+        tracing::info!(
+            ?retry_after,
+            "SharePoint throttled the app; every SharePoint request waits"
+        );
+    }
+
+    fn remaining(&self, url: &str, remaining: u64, _reset: Duration) {
+        if !is_sharepoint(url) {
+            return;
+        }
+        let mut minute = self.minute.lock().unwrap_or_else(|e| e.into_inner());
+        let _ = minute.take_n(Instant::now(), 0.0);
+        minute.tokens = minute.tokens.min(remaining as f64 * RESOURCE_UNIT_SHARE);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -330,6 +409,47 @@ mod tests {
             "18 units at 9 a second took {waited:?}"
         );
         assert_eq!(ru.spent(), 558);
+    }
+
+    #[test]
+    fn sharepoint_urls_are_recognised() {
+        assert!(is_sharepoint(
+            "https://graph.microsoft.com/v1.0/drives/b!x/root/delta"
+        ));
+        assert!(is_sharepoint("/users/u/drive"));
+        assert!(is_sharepoint("/sites/root/lists"));
+        assert!(is_sharepoint(
+            "https://contoso.sharepoint.com/_layouts/15/download.aspx?tempauth=x"
+        ));
+        assert!(!is_sharepoint("/users/u/mailFolders/inbox/messages"));
+        assert!(!is_sharepoint(
+            "https://graph.microsoft.com/v1.0/users?$filter=drive"
+        ));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_refusal_pauses_every_sharepoint_request() {
+        use graph::Pacer as _;
+        let ru = ResourceUnits::new(600, 1_000_000);
+        ru.throttled("/drives/d/items/i/content", Some(Duration::from_secs(7)));
+        let start = tokio::time::Instant::now();
+        ru.wait("/drives/d/root/delta").await;
+        assert!(start.elapsed() >= Duration::from_secs(7));
+        // Mail is not held back.
+        ru.throttled("/users/u/messages", Some(Duration::from_secs(30)));
+        let start = tokio::time::Instant::now();
+        ru.wait("/users/u/messages").await;
+        assert!(start.elapsed() < Duration::from_millis(1));
+        // The budget restarts empty: after the pause, 100 units wait for their refill
+        // (9 a second since the refusal).
+        ru.throttled("/drives/d/items/i/content", Some(Duration::from_secs(7)));
+        let start = tokio::time::Instant::now();
+        ru.spend(100).await;
+        let took = start.elapsed();
+        assert!(
+            took >= Duration::from_secs(11) && took < Duration::from_secs(12),
+            "{took:?}"
+        );
     }
 
     #[tokio::test]

@@ -39,6 +39,38 @@ pub struct GraphClient {
     tokens: Arc<dyn TokenSource>,
     retry: RetryPolicy,
     counters: Arc<Counters>,
+    pacer: Option<Arc<dyn Pacer>>,
+}
+
+/// Paces requests by what the service says about its budget: a budget the caller
+/// keeps (SharePoint's resource units, say) waits before requests it governs,
+/// and hears of throttled answers and of `RateLimit-Remaining` headers, so that
+/// every request of the client backs off together instead of one at a time.
+pub trait Pacer: Send + Sync {
+    /// Waits until a request to `url` may be sent.
+    fn wait<'a>(
+        &'a self,
+        url: &'a str,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + 'a>>;
+    /// A request to `url` was refused (429, 503) with this `Retry-After`.
+    fn throttled(&self, url: &str, retry_after: Option<std::time::Duration>);
+    /// A response to `url` said how much of the budget is left
+    /// (`RateLimit-Remaining`) and when it is whole again (`RateLimit-Reset`).
+    fn remaining(&self, url: &str, remaining: u64, reset: std::time::Duration);
+}
+
+/// `RateLimit-Remaining` and `RateLimit-Reset` of a response, when both are there.
+fn rate_limit(headers: &reqwest::header::HeaderMap) -> Option<(u64, std::time::Duration)> {
+    let num = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+    };
+    Some((
+        num("ratelimit-remaining")?,
+        std::time::Duration::from_secs(num("ratelimit-reset")?),
+    ))
 }
 
 impl std::fmt::Debug for GraphClient {
@@ -103,6 +135,36 @@ impl GraphClient {
             tokens,
             retry: RetryPolicy::default(),
             counters: Arc::new(Counters::default()),
+            pacer: None,
+        }
+    }
+
+    /// Paces requests with `pacer` (see [`Pacer`]).
+    pub fn with_pacer(mut self, pacer: Arc<dyn Pacer>) -> Self {
+        self.pacer = Some(pacer);
+        self
+    }
+
+    async fn pace(&self, url: &str) {
+        if let Some(p) = &self.pacer {
+            p.wait(url).await;
+        }
+    }
+
+    /// Tells the pacer what a response said about the budget.
+    fn observe(&self, url: &str, response: &reqwest::Response) {
+        let Some(p) = &self.pacer else { return };
+        let status = response.status().as_u16();
+        if matches!(status, 429 | 503) {
+            let after = response
+                .headers()
+                .get("retry-after")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<f64>().ok())
+                .map(|s| std::time::Duration::from_secs_f64(s.max(0.0)));
+            p.throttled(url, after);
+        } else if let Some((remaining, reset)) = rate_limit(response.headers()) {
+            p.remaining(url, remaining, reset);
         }
     }
 
@@ -181,10 +243,14 @@ impl GraphClient {
                 }
                 None => {}
             }
+            self.pace(&url).await;
             self.counters.request();
             let result = req.send().await;
             let response = match result {
-                Ok(r) => r,
+                Ok(r) => {
+                    self.observe(&url, &r);
+                    r
+                }
                 Err(e) => {
                     // A request that may have reached Graph is sent again only when repeating it
                     // is harmless; a connection that was never made can always be retried.
@@ -251,9 +317,13 @@ impl GraphClient {
             for (k, v) in headers {
                 req = req.header(*k, *v);
             }
+            self.pace(url).await;
             self.counters.request();
             let response = match req.send().await {
-                Ok(r) => r,
+                Ok(r) => {
+                    self.observe(url, &r);
+                    r
+                }
                 Err(e) => {
                     let err = GraphError::Transport {
                         url: path_of(url),
@@ -307,9 +377,13 @@ impl GraphClient {
             for (k, v) in headers {
                 req = req.header(*k, *v);
             }
+            self.pace(url).await;
             self.counters.request();
             let response = match req.send().await {
-                Ok(r) => r,
+                Ok(r) => {
+                    self.observe(url, &r);
+                    r
+                }
                 Err(e) => {
                     let err = GraphError::Transport {
                         url: path_of(url),

@@ -17,7 +17,7 @@ pub mod identity;
 pub mod retry;
 pub mod token;
 
-pub use client::{Body, GraphClient};
+pub use client::{Body, GraphClient, Pacer};
 pub use credential::{AppCredential, CertificateCredential, Credential};
 pub use error::{ApiError, GraphError, TokenError, TokenErrorKind};
 pub use http::HttpOptions;

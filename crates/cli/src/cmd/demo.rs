@@ -309,10 +309,11 @@ async fn mailboxes_with_onedrive(
 ) -> Result<String> {
     let mut first: Option<String> = None;
     engine::browse::each_item(&target.repo, manifest, |r| {
-        if r.kind == "file" && first.is_none() {
-            if let Some(upn) = r.resource.strip_prefix("onedrive:") {
-                first = Some(upn.to_owned());
-            }
+        if r.kind == "file"
+            && first.is_none()
+            && let Some(upn) = r.resource.strip_prefix("onedrive:")
+        {
+            first = Some(upn.to_owned());
         }
     })
     .await?;

@@ -4,6 +4,7 @@ mod add;
 mod backup;
 mod check;
 mod common;
+mod drives;
 mod graph_retries;
 mod repo;
 mod secrets;

@@ -182,6 +182,7 @@ impl ResourceRun<'_> {
                     while inflight.len() >= FILES_IN_FLIGHT {
                         if let Some((id, read)) = inflight.next().await {
                             self.settle(drive_id, &mut state, id, read)?;
+                            self.checkpoint().await?;
                         }
                     }
                     let resource = resource.clone();
@@ -201,6 +202,7 @@ impl ResourceRun<'_> {
         };
         while let Some((id, read)) = inflight.next().await {
             self.settle(drive_id, &mut state, id, read)?;
+            self.checkpoint().await?;
         }
         self.retry_failed(drive_id, &mut state).await?;
         self.finalize(target, state, true);
