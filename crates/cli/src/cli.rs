@@ -272,4 +272,11 @@ pub struct SimServeArgs {
     /// as Graph does in practice, so that concurrency and rate limits bind in benchmarks.
     #[arg(long, value_name = "MIN-MAX")]
     pub latency_ms: Option<String>,
+    /// OneDrive and SharePoint sizes relative to a real tenant's (1.0: hundreds of files a
+    /// drive, mostly small, some of hundreds of megabytes).
+    #[arg(long, value_name = "SCALE", default_value_t = 1.0)]
+    pub drive_scale: f64,
+    /// SharePoint resource units per minute instead of what the tenant's licences give.
+    #[arg(long, value_name = "RU")]
+    pub sharepoint_ru_per_minute: Option<u32>,
 }

@@ -106,6 +106,23 @@ pub struct SealedBlob {
     pub sealed: Vec<u8>,
 }
 
+/// Whether compressing `plain` is worth trying. A sample from its middle that
+/// zstd's fastest level cannot shrink by 3% says the rest will not shrink either
+/// (video, images, archives, encrypted data): those chunks are stored as they
+/// are without spending a compression pass on them.
+fn worth_compressing(plain: &[u8]) -> bool {
+    const SAMPLE: usize = 8 * 1024;
+    if plain.len() <= 4 * SAMPLE {
+        return true;
+    }
+    let mid = plain.len() / 2;
+    let sample = &plain[mid - SAMPLE / 2..mid + SAMPLE / 2];
+    match zstd::bulk::compress(sample, 1) {
+        Ok(c) => c.len() < sample.len() * 97 / 100,
+        Err(_) => true,
+    }
+}
+
 /// Compresses (when that makes it smaller) and seals one chunk.
 pub fn seal_blob(
     key: &CipherKey,
@@ -114,8 +131,9 @@ pub fn seal_blob(
     plain: &[u8],
     level: i32,
 ) -> SealedBlob {
-    let compressed = zstd::bulk::compress(plain, level)
-        .ok()
+    let compressed = worth_compressing(plain)
+        .then(|| zstd::bulk::compress(plain, level).ok())
+        .flatten()
         .filter(|c| c.len() < plain.len());
     let (payload, is_compressed) = match &compressed {
         Some(c) => (c.as_slice(), true),
@@ -336,4 +354,29 @@ pub enum PackError {
     /// Authentication failed.
     #[error("the pack header does not decrypt: {0}")]
     Decrypt(#[from] DecryptError),
+}
+
+#[cfg(test)]
+mod compression_tests {
+    use super::*;
+
+    #[test]
+    fn incompressible_chunks_are_stored_as_they_are() {
+        let key = CipherKey::from_bytes([3; 32]);
+        let mut x = 0x2545_f491_4f6c_dd1d_u64;
+        let random: Vec<u8> = (0..256 * 1024)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                x as u8
+            })
+            .collect();
+        let text = b"the quick brown fox jumps over the lazy dog ".repeat(6000);
+        assert!(!worth_compressing(&random));
+        assert!(worth_compressing(&text));
+        let id = ChunkId([7; 32]);
+        assert!(!seal_blob(&key, id, BlobType::Data, &random, 3).compressed);
+        assert!(seal_blob(&key, id, BlobType::Data, &text, 3).compressed);
+    }
 }

@@ -30,6 +30,15 @@ pub fn serve(args: &SimServeArgs) -> Result<ExitCode> {
                 Some(text) => Some(latency(text)?),
                 None => None,
             },
+            drive_scale: if args.drive_scale.is_finite() && args.drive_scale >= 0.0 {
+                args.drive_scale
+            } else {
+                anyhow::bail!("--drive-scale takes a number such as 0.1 or 1.0");
+            },
+            sharepoint_limits: sim::throttle::SharePointLimits {
+                ru_per_minute: args.sharepoint_ru_per_minute,
+                ..Default::default()
+            },
             ..SimConfig::default()
         };
         if !args.addr.ip().is_loopback() && !args.tls {
