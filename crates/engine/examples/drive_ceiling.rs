@@ -22,7 +22,9 @@ type Error = Box<dyn std::error::Error + Send + Sync>;
 async fn main() -> Result<(), Error> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let [graph_url, authority, tenant, client, secret_file, upn] = args.as_slice() else {
-        return Err("usage: drive_ceiling GRAPH_URL AUTHORITY_URL TENANT CLIENT_ID SECRET_FILE UPN".into());
+        return Err(
+            "usage: drive_ceiling GRAPH_URL AUTHORITY_URL TENANT CLIENT_ID SECRET_FILE UPN".into(),
+        );
     };
     let cloud = Cloud::from_urls(Some(authority), Some(graph_url))?;
     let http = graph::http::build(&HttpOptions::default())?;
@@ -76,7 +78,9 @@ async fn main() -> Result<(), Error> {
                     .and_then(|v| v.to_str().ok())
                     .ok_or("no download URL")?
                     .to_owned();
-                let mut body = graph.fetch_url(&url, &[], Duration::from_secs(86_400)).await?;
+                let mut body = graph
+                    .fetch_url(&url, &[], Duration::from_secs(86_400))
+                    .await?;
                 let mut n = 0u64;
                 while let Some(chunk) = body.chunk().await? {
                     n += chunk.len() as u64;
