@@ -99,6 +99,21 @@ impl Chunker {
         let max = self.params.max_size as usize;
         let mut data = data;
         while !data.is_empty() {
+            // Nothing buffered: cut straight from the input while it holds a whole
+            // window, so those bytes are copied once (into their chunk), not three times.
+            // The cut sees the same `max` bytes as through the buffer.
+            if self.start == self.buf.len() {
+                self.buf.clear();
+                self.start = 0;
+                while data.len() >= max {
+                    let len = self.cut(&data[..max]);
+                    emit(data[..len].to_vec());
+                    data = &data[len..];
+                }
+                if data.is_empty() {
+                    break;
+                }
+            }
             // Never hold more than `max` bytes past `start`: cut as soon as there are.
             let room = max - (self.buf.len() - self.start).min(max);
             let take = room.max(1).min(data.len());
