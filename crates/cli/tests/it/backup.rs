@@ -340,25 +340,12 @@ async fn a_backup_killed_twenty_times_resumes_to_the_truth() {
         "--json",
     ];
     // Kill points spread over the first seconds of each attempt (seeded, reproducible).
-    let mut state = 0x9e37_79b9_u64;
-    for _ in 0..20 {
-        state = state
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        let delay = 150 + (state >> 33) % 1500;
-        let mut child = tokio::process::Command::new(crate::common::BIN)
-            .args(args)
-            .env("M365VAULT_DATA_DIR", dir.path())
-            .env("M365VAULT_REPO", &repo_s)
-            .env("M365VAULT_PASSPHRASE", PASS)
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("spawn");
-        tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
-        let _ = child.start_kill();
-        let _ = child.wait().await;
-    }
+    let env = [
+        ("M365VAULT_REPO", repo_s.as_str()),
+        ("M365VAULT_PASSPHRASE", PASS),
+    ];
+    dir.kill_repeatedly(&args, &env, 20, 0x9e37_79b9, 150..1650)
+        .await;
     let last = m365vault(&dir, &repo, &args).await;
     assert!(last.code == 0, "{}{}", last.stdout, last.stderr);
     let summary = last.json();

@@ -63,6 +63,38 @@ impl Dir {
         self.run_env(args, &[]).await
     }
 
+    /// Starts `m365vault ARGS` `times` times and kills each with SIGKILL after a seeded
+    /// delay drawn from `delays_ms` (reproducible from `seed`).
+    pub async fn kill_repeatedly(
+        &self,
+        args: &[&str],
+        env: &[(&str, &str)],
+        times: usize,
+        seed: u64,
+        delays_ms: std::ops::Range<u64>,
+    ) {
+        let mut state = seed;
+        for _ in 0..times {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let span = (delays_ms.end - delays_ms.start).max(1);
+            let delay = delays_ms.start + (state >> 33) % span;
+            let mut cmd = tokio::process::Command::new(BIN);
+            cmd.args(args)
+                .env("M365VAULT_DATA_DIR", self.path())
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null());
+            for (k, v) in env {
+                cmd.env(k, v);
+            }
+            let mut child = cmd.spawn().expect("spawn");
+            tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
+            let _ = child.start_kill();
+            let _ = child.wait().await;
+        }
+    }
+
     pub async fn run_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
         let mut cmd = tokio::process::Command::new(BIN);
         cmd.args(args)

@@ -143,25 +143,12 @@ async fn a_onedrive_backup_killed_and_resumed_exports_the_truth() {
         "12000",
         "--json",
     ];
-    let mut state = 0x51_7cc1_b727_220a_u64;
-    for _ in 0..8 {
-        state = state
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        let delay = 200 + (state >> 33) % 1200;
-        let mut child = tokio::process::Command::new(crate::common::BIN)
-            .args(args)
-            .env("M365VAULT_DATA_DIR", dir.path())
-            .env("M365VAULT_REPO", &repo_s)
-            .env("M365VAULT_PASSPHRASE", PASS)
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("spawn");
-        tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
-        let _ = child.start_kill();
-        let _ = child.wait().await;
-    }
+    let env = [
+        ("M365VAULT_REPO", repo_s.as_str()),
+        ("M365VAULT_PASSPHRASE", PASS),
+    ];
+    dir.kill_repeatedly(&args, &env, 8, 0x51_7cc1_b727_220a, 200..1400)
+        .await;
     let last = m365vault(&dir, &repo, &args).await;
     assert!(last.code == 0, "{}{}", last.stdout, last.stderr);
     let result = last.json();

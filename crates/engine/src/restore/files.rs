@@ -233,6 +233,11 @@ impl Session<'_> {
                 match by_name {
                     Some(d) => str_of(d, "id"),
                     None => {
+                        tracing::warn!(
+                            site,
+                            library,
+                            "the target site has no library of this name; restoring into its default library"
+                        );
                         let d = self.get(&format!("/sites/{site}/drive"), 1).await?;
                         str_of(&d, "id")
                     }
