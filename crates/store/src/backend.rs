@@ -213,6 +213,21 @@ pub trait BlobStore: Send + Sync + fmt::Debug {
     /// Writes a file; it becomes visible whole or not at all.
     async fn write(&self, kind: FileKind, name: &str, data: Bytes) -> Result<(), BackendError>;
 
+    /// Writes a file given in parts, one after the other, like [`BlobStore::write`].
+    /// Backends that can write parts without joining them first should.
+    async fn write_parts(
+        &self,
+        kind: FileKind,
+        name: &str,
+        parts: Vec<Bytes>,
+    ) -> Result<(), BackendError> {
+        let data = match <[Bytes; 1]>::try_from(parts) {
+            Ok([one]) => one,
+            Err(parts) => Bytes::from(parts.concat()),
+        };
+        self.write(kind, name, data).await
+    }
+
     /// Deletes a file; deleting a missing file succeeds.
     async fn delete(&self, kind: FileKind, name: &str) -> Result<(), BackendError>;
 }

@@ -4,7 +4,7 @@
 
 use std::borrow::Cow;
 
-use fastcdc::v2020::{Normalization, cut_gear, get_gear_with_seed, select_masks};
+use fastcdc::v2020::{Normalization, get_gear_with_seed, select_masks};
 use serde::{Deserialize, Serialize};
 
 /// Chunk size limits, kept in the repository's config.
@@ -50,15 +50,22 @@ impl ChunkerParams {
 }
 
 /// Splits a stream into chunks.
+///
+/// The scan is FastCDC's `cut_gear` (two bytes per step, the strict mask before the
+/// average size, the relaxed one after, a cut at the largest size), made resumable:
+/// each byte is scanned once as it arrives and copied once, into the chunk that will
+/// hold it. The cut points are those of `cut_gear` over the whole stream.
 #[derive(Debug)]
 pub struct Chunker {
     params: ChunkerParams,
     masks: [u64; 4],
     gear: Cow<'static, [u64]>,
     gear_ls: Cow<'static, [u64]>,
-    buf: Vec<u8>,
-    /// Where the bytes not yet emitted start in `buf`.
-    start: usize,
+    /// The chunk being filled.
+    chunk: Vec<u8>,
+    /// The next pair to test: bytes `2 * pair` and `2 * pair + 1` of the chunk.
+    pair: usize,
+    hash: u64,
 }
 
 impl Chunker {
@@ -71,27 +78,83 @@ impl Chunker {
             masks: [mask_s, mask_l, mask_s << 1, mask_l << 1],
             gear,
             gear_ls,
-            buf: Vec::new(),
-            start: 0,
+            chunk: Vec::new(),
+            pair: params.min_size as usize / 2,
+            hash: 0,
         }
     }
 
-    fn cut(&self, data: &[u8]) -> usize {
-        let p = &self.params;
-        let [s, l, s_ls, l_ls] = self.masks;
-        let (_, len) = cut_gear(
-            data,
-            p.min_size as usize,
-            p.avg_size as usize,
-            p.max_size as usize,
-            s,
-            l,
-            s_ls,
-            l_ls,
-            &self.gear,
-            &self.gear_ls,
-        );
-        len.max(1).min(data.len())
+    /// Tests the pairs that `bytes` completes, where `bytes` holds the chunk's bytes
+    /// from `base` (even, at most the first untested byte) on. Returns where the
+    /// chunk ends, if it ends in them.
+    fn scan(&mut self, bytes: &[u8], base: usize) -> Option<usize> {
+        let gear: &[u64; 256] = self.gear.as_ref().try_into().ok()?;
+        let gear_ls: &[u64; 256] = self.gear_ls.as_ref().try_into().ok()?;
+        let [mask_s, mask_l, mask_s_ls, mask_l_ls] = self.masks;
+        let max_pairs = self.params.max_size as usize / 2;
+        let end = (base + bytes.len()) / 2;
+        let mut hash = self.hash;
+        let mut pair = self.pair;
+        let mut cut = None;
+        for (limit, mask, mask_ls) in [
+            (self.params.avg_size as usize / 2, mask_s, mask_s_ls),
+            (max_pairs, mask_l, mask_l_ls),
+        ] {
+            let limit = limit.min(end);
+            while cut.is_none() && pair < limit {
+                let a = pair * 2 - base;
+                hash = (hash << 2).wrapping_add(gear_ls[bytes[a] as usize]);
+                if hash & mask_ls == 0 {
+                    cut = Some(pair * 2);
+                    break;
+                }
+                hash = hash.wrapping_add(gear[bytes[a + 1] as usize]);
+                if hash & mask == 0 {
+                    cut = Some(pair * 2 + 1);
+                    break;
+                }
+                pair += 1;
+            }
+        }
+        self.hash = hash;
+        self.pair = pair;
+        match cut {
+            Some(at) => Some(at),
+            None if pair >= max_pairs => Some(self.params.max_size as usize),
+            None => None,
+        }
+    }
+
+    /// Emits the chunk's first `len` bytes; what follows starts the next chunk.
+    fn cut(&mut self, len: usize, emit: &mut impl FnMut(Vec<u8>)) {
+        let rest = self
+            .chunk
+            .get(len..)
+            .map(<[u8]>::to_vec)
+            .unwrap_or_default();
+        self.chunk.truncate(len);
+        emit(std::mem::replace(&mut self.chunk, rest));
+        self.pair = self.params.min_size as usize / 2;
+        self.hash = 0;
+    }
+
+    /// Room for `more` bytes. A chunk's first piece gets exactly its room (an item held
+    /// in memory is often one small chunk); then room for an average chunk; past that,
+    /// for the largest. Most chunks are moved at most once, and small items do not sit
+    /// in buffers sized for the largest chunk.
+    fn reserve(&mut self, more: usize) {
+        let need = self.chunk.len() + more;
+        if need > self.chunk.capacity() {
+            let avg = self.params.avg_size as usize;
+            let target = if self.chunk.is_empty() {
+                need
+            } else if need <= avg {
+                avg
+            } else {
+                need.max(self.params.max_size as usize)
+            };
+            self.chunk.reserve_exact(target - self.chunk.len());
+        }
     }
 
     /// Adds bytes; calls `emit` for every chunk that is now complete.
@@ -99,51 +162,42 @@ impl Chunker {
         let max = self.params.max_size as usize;
         let mut data = data;
         while !data.is_empty() {
-            // Nothing buffered: cut straight from the input while it holds a whole
-            // window, so those bytes are copied once (into their chunk), not three times.
-            // The cut sees the same `max` bytes as through the buffer.
-            if self.start == self.buf.len() {
-                self.buf.clear();
-                self.start = 0;
-                while data.len() >= max {
-                    let len = self.cut(&data[..max]);
-                    emit(data[..len].to_vec());
-                    data = &data[len..];
+            // An odd length leaves a pair half in the chunk: complete it first.
+            if self.chunk.len() % 2 == 1 {
+                self.reserve(1);
+                self.chunk.push(data[0]);
+                data = &data[1..];
+                let base = self.chunk.len() - 2;
+                let pair = [self.chunk[base], self.chunk[base + 1]];
+                if let Some(len) = self.scan(&pair, base) {
+                    self.cut(len, &mut emit);
                 }
-                if data.is_empty() {
-                    break;
-                }
+                continue;
             }
-            // Never hold more than `max` bytes past `start`: cut as soon as there are.
-            let room = max - (self.buf.len() - self.start).min(max);
-            let take = room.max(1).min(data.len());
-            self.buf.extend_from_slice(&data[..take]);
+            // Scan the new bytes where they are, then copy only those that belong to
+            // this chunk.
+            let base = self.chunk.len();
+            let window = &data[..data.len().min(max - base)];
+            let end = self.scan(window, base);
+            let take = end.map_or(window.len(), |len| len - base);
+            self.reserve(take);
+            self.chunk.extend_from_slice(&data[..take]);
             data = &data[take..];
-            while self.buf.len() - self.start >= max {
-                let len = self.cut(&self.buf[self.start..]);
-                emit(self.buf[self.start..self.start + len].to_vec());
-                self.start += len;
-            }
-            // Move the tail to the front once it is shorter than what was consumed,
-            // so every byte is moved at most about once.
-            if self.start > 0 && self.buf.len() - self.start <= self.start {
-                self.buf.drain(..self.start);
-                self.start = 0;
+            if let Some(len) = end {
+                self.cut(len, &mut emit);
             }
         }
     }
 
-    /// Ends the stream; calls `emit` for the remaining chunks.
-    pub fn finish(mut self, mut emit: impl FnMut(Vec<u8>)) {
-        while self.start < self.buf.len() {
-            let len = self.cut(&self.buf[self.start..]);
-            emit(self.buf[self.start..self.start + len].to_vec());
-            self.start += len;
+    /// Ends the stream; calls `emit` for the last chunk.
+    pub fn finish(self, mut emit: impl FnMut(Vec<u8>)) {
+        if !self.chunk.is_empty() {
+            emit(self.chunk);
         }
     }
 
     /// Bytes waiting for the next cut.
     pub fn buffered(&self) -> usize {
-        self.buf.len() - self.start
+        self.chunk.len()
     }
 }

@@ -1,8 +1,8 @@
 //! Keys and encryption: XChaCha20-Poly1305 with random nonces; a master key wrapped
 //! by keys derived from passphrases with Argon2id.
 
-use chacha20poly1305::aead::{Aead, KeyInit, Payload};
-use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use chacha20poly1305::aead::{AeadInOut, KeyInit};
+use chacha20poly1305::{Tag, XChaCha20Poly1305, XNonce};
 use serde::{Deserialize, Serialize};
 
 /// Bytes of a nonce.
@@ -29,22 +29,27 @@ impl CipherKey {
 
     /// Encrypts `plaintext`: `nonce (24) ‖ ciphertext ‖ tag (16)`, the tag also covering `aad`.
     pub fn seal(&self, plaintext: &[u8], aad: &[u8]) -> Vec<u8> {
+        let mut body = Vec::with_capacity(plaintext.len() + TAG_LEN);
+        body.extend_from_slice(plaintext);
+        let nonce = self.seal_in_place(&mut body, aad);
+        let mut out = Vec::with_capacity(body.len() + NONCE_LEN);
+        out.extend_from_slice(&nonce);
+        out.extend_from_slice(&body);
+        out
+    }
+
+    /// Encrypts `data` where it is and appends the tag: `ciphertext ‖ tag`. Returns the
+    /// fresh nonce, which goes before them in what [`CipherKey::open`] reads.
+    pub fn seal_in_place(&self, data: &mut Vec<u8>, aad: &[u8]) -> [u8; NONCE_LEN] {
         let cipher = XChaCha20Poly1305::new((&self.0).into());
         let nonce: [u8; NONCE_LEN] = rand::random();
-        let mut out = Vec::with_capacity(plaintext.len() + OVERHEAD);
-        out.extend_from_slice(&nonce);
         // Encryption only fails for plaintexts beyond 256 GiB, which never occur here.
-        let sealed = cipher
-            .encrypt(
-                &XNonce::from(nonce),
-                Payload {
-                    msg: plaintext,
-                    aad,
-                },
-            )
-            .unwrap_or_default();
-        out.extend_from_slice(&sealed);
-        out
+        if let Ok(tag) =
+            cipher.encrypt_inout_detached(&XNonce::from(nonce), aad, (&mut data[..]).into())
+        {
+            data.extend_from_slice(&tag);
+        }
+        nonce
     }
 
     /// Decrypts what [`CipherKey::seal`] produced with the same `aad`.
@@ -52,12 +57,16 @@ impl CipherKey {
         if sealed.len() < OVERHEAD {
             return Err(DecryptError);
         }
-        let (nonce, body) = sealed.split_at(NONCE_LEN);
+        let (nonce, rest) = sealed.split_at(NONCE_LEN);
+        let (body, tag) = rest.split_at(rest.len() - TAG_LEN);
         let nonce: [u8; NONCE_LEN] = nonce.try_into().map_err(|_| DecryptError)?;
+        let tag = Tag::try_from(tag).map_err(|_| DecryptError)?;
         let cipher = XChaCha20Poly1305::new((&self.0).into());
+        let mut plain = body.to_vec();
         cipher
-            .decrypt(&XNonce::from(nonce), Payload { msg: body, aad })
-            .map_err(|_| DecryptError)
+            .decrypt_inout_detached(&XNonce::from(nonce), aad, (&mut plain[..]).into(), &tag)
+            .map_err(|_| DecryptError)?;
+        Ok(plain)
     }
 }
 

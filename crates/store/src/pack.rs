@@ -10,9 +10,11 @@
 //! A blob's offset is the sum of the lengths before it. The pack's name is the
 //! BLAKE3 hash of the whole file.
 
+use bytes::Bytes;
+
 use crate::codec::{FormatError, Reader};
 use crate::crypto::{CipherKey, DecryptError, OVERHEAD};
-use crate::id::{ChunkId, PackId, content_id};
+use crate::id::{ChunkId, PackId};
 
 /// Associated data of a pack header.
 const HEADER_AAD: &[u8] = b"m365vault pack header v1";
@@ -102,8 +104,20 @@ pub struct SealedBlob {
     pub compressed: bool,
     /// Plaintext length.
     pub raw_length: u32,
-    /// nonce ‖ ciphertext ‖ tag.
-    pub sealed: Vec<u8>,
+    /// nonce ‖ ciphertext ‖ tag, in pieces written one after the other.
+    pub sealed: Vec<Bytes>,
+}
+
+impl SealedBlob {
+    /// Its length in a pack.
+    pub fn len(&self) -> usize {
+        self.sealed.iter().map(Bytes::len).sum()
+    }
+
+    /// Whether it has no bytes (never, once sealed).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
 }
 
 /// Whether compressing `plain` is worth trying. A sample from its middle that
@@ -123,28 +137,32 @@ fn worth_compressing(plain: &[u8]) -> bool {
     }
 }
 
-/// Compresses (when that makes it smaller) and seals one chunk.
+/// Compresses (when that makes it smaller) and seals one chunk, encrypting it where it
+/// lies rather than in a copy.
 pub fn seal_blob(
     key: &CipherKey,
     id: ChunkId,
     kind: BlobType,
-    plain: &[u8],
+    plain: Vec<u8>,
     level: i32,
 ) -> SealedBlob {
-    let compressed = worth_compressing(plain)
-        .then(|| zstd::bulk::compress(plain, level).ok())
+    let raw_length = plain.len() as u32;
+    let compressed = worth_compressing(&plain)
+        .then(|| zstd::bulk::compress(&plain, level).ok())
         .flatten()
         .filter(|c| c.len() < plain.len());
-    let (payload, is_compressed) = match &compressed {
-        Some(c) => (c.as_slice(), true),
-        None => (plain, false),
-    };
+    let is_compressed = compressed.is_some();
+    let mut payload = compressed.unwrap_or(plain);
+    let nonce = key.seal_in_place(&mut payload, &id.0);
+    // The chunker reserves room for its largest chunk; the blob waits in a pack for a
+    // while, so give back what it does not use (in place, for large buffers).
+    payload.shrink_to_fit();
     SealedBlob {
         id,
         kind,
         compressed: is_compressed,
-        raw_length: plain.len() as u32,
-        sealed: key.seal(payload, &id.0),
+        raw_length,
+        sealed: vec![Bytes::copy_from_slice(&nonce), Bytes::from(payload)],
     }
 }
 
@@ -193,7 +211,10 @@ pub fn open_blob(
 /// Builds one pack in memory.
 #[derive(Debug, Default)]
 pub struct PackBuilder {
-    data: Vec<u8>,
+    /// The sealed blobs, each its own buffer: a pack is written from them as they are,
+    /// without copying them into one.
+    parts: Vec<Bytes>,
+    len: usize,
     entries: Vec<PackEntry>,
 }
 
@@ -203,31 +224,23 @@ impl PackBuilder {
         Self::default()
     }
 
-    /// Appends a sealed blob. The first one reserves `expected` bytes, so a pack of the
-    /// target size is built without growing (and copying) its buffer.
-    pub fn add_expecting(&mut self, blob: SealedBlob, expected: usize) {
-        if self.data.capacity() == 0 {
-            self.data.reserve(expected.max(blob.sealed.len()));
-        }
-        self.add(blob);
-    }
-
     /// Appends a sealed blob.
     pub fn add(&mut self, blob: SealedBlob) {
         self.entries.push(PackEntry {
             kind: blob.kind,
             compressed: blob.compressed,
-            offset: self.data.len() as u32,
-            length: blob.sealed.len() as u32,
+            offset: self.len as u32,
+            length: blob.len() as u32,
             raw_length: blob.raw_length,
             id: blob.id,
         });
-        self.data.extend_from_slice(&blob.sealed);
+        self.len += blob.len();
+        self.parts.extend(blob.sealed);
     }
 
     /// Bytes so far.
     pub fn len(&self) -> usize {
-        self.data.len()
+        self.len
     }
 
     /// Whether nothing was added.
@@ -235,14 +248,23 @@ impl PackBuilder {
         self.entries.is_empty()
     }
 
-    /// Seals the header and returns the pack's id, bytes and entries.
-    pub fn finish(mut self, key: &CipherKey) -> (PackId, Vec<u8>, Vec<PackEntry>) {
+    /// Seals the header and returns the pack's id, its bytes in parts (to be written one
+    /// after the other) and its entries.
+    pub fn finish(mut self, key: &CipherKey) -> (PackId, Vec<Bytes>, Vec<PackEntry>) {
         let header = encode_header(&self.entries);
-        let sealed = key.seal(&header, HEADER_AAD);
-        self.data.extend_from_slice(&sealed);
-        self.data
-            .extend_from_slice(&(sealed.len() as u32).to_le_bytes());
-        (PackId(content_id(&self.data)), self.data, self.entries)
+        let mut sealed = key.seal(&header, HEADER_AAD);
+        let length = sealed.len() as u32;
+        sealed.extend_from_slice(&length.to_le_bytes());
+        self.parts.push(Bytes::from(sealed));
+        let mut hasher = blake3::Hasher::new();
+        for part in &self.parts {
+            hasher.update(part);
+        }
+        (
+            PackId(*hasher.finalize().as_bytes()),
+            self.parts,
+            self.entries,
+        )
     }
 }
 
@@ -376,7 +398,7 @@ mod compression_tests {
         assert!(!worth_compressing(&random));
         assert!(worth_compressing(&text));
         let id = ChunkId([7; 32]);
-        assert!(!seal_blob(&key, id, BlobType::Data, &random, 3).compressed);
-        assert!(seal_blob(&key, id, BlobType::Data, &text, 3).compressed);
+        assert!(!seal_blob(&key, id, BlobType::Data, random, 3).compressed);
+        assert!(seal_blob(&key, id, BlobType::Data, text, 3).compressed);
     }
 }

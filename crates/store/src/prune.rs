@@ -386,17 +386,21 @@ async fn repack_packs(
             if !needed.contains(&e.id) || home != Some(pack.id) {
                 continue;
             }
-            let sealed = bytes
-                .get(e.offset as usize..(e.offset as usize + e.length as usize))
-                .ok_or_else(|| {
-                    StoreError::damaged(FileKind::Pack, &name, "an entry lies past its end")
-                })?;
+            let range = e.offset as usize..(e.offset as usize + e.length as usize);
+            if range.end > bytes.len() {
+                return Err(StoreError::damaged(
+                    FileKind::Pack,
+                    &name,
+                    "an entry lies past its end",
+                ));
+            }
+            let sealed = bytes.slice(range);
             builder.add(SealedBlob {
                 id: e.id,
                 kind: e.kind,
                 compressed: e.compressed,
                 raw_length: e.raw_length,
-                sealed: sealed.to_vec(),
+                sealed: vec![sealed],
             });
             if builder.len() >= pack_size {
                 written.push(write_pack(repo, std::mem::take(&mut builder)).await?);
@@ -411,9 +415,9 @@ async fn repack_packs(
 
 async fn write_pack(repo: &Repository, builder: PackBuilder) -> Result<IndexedPack, StoreError> {
     let cipher = repo.cipher().clone();
-    let (id, bytes, entries) = blocking(move || builder.finish(&cipher)).await?;
+    let (id, parts, entries) = blocking(move || builder.finish(&cipher)).await?;
     repo.store()
-        .write(FileKind::Pack, &id.to_hex(), Bytes::from(bytes))
+        .write_parts(FileKind::Pack, &id.to_hex(), parts)
         .await?;
     Ok(IndexedPack { id, entries })
 }

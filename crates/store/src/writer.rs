@@ -5,7 +5,6 @@
 use std::collections::{BTreeMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use bytes::Bytes;
 use time::OffsetDateTime;
 use tokio::task::JoinHandle;
 
@@ -74,12 +73,15 @@ struct Shared {
     /// Chunks of items abandoned mid-stream, still being packed: every reserved chunk
     /// must reach a pack, since other items may already name it.
     orphans: Mutex<Vec<JoinHandle<Result<(), StoreError>>>>,
+    /// Full packs being written, oldest first.
+    writing: Mutex<VecDeque<JoinHandle<Result<(), StoreError>>>>,
 }
 
-/// The largest sealed blob for a chunk limit: the chunk, zstd's worst case, and the seal.
-fn max_blob(max_chunk: u32) -> usize {
-    let max = max_chunk as usize;
-    max + max / 128 + 1024 + crate::crypto::OVERHEAD
+/// Packs written in the background at once, besides the one being filled.
+const WRITES_IN_FLIGHT: usize = 2;
+
+async fn joined(task: JoinHandle<Result<(), StoreError>>) -> Result<(), StoreError> {
+    task.await.map_err(|e| StoreError::Task(e.to_string()))?
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -103,34 +105,58 @@ impl Shared {
             if known {
                 return (id, data.len(), None);
             }
+            let len = data.len();
             let blob = seal_blob(
                 shared.repo.cipher(),
                 id,
                 kind,
-                &data,
+                data,
                 shared.repo.config().compression_level,
             );
-            (id, data.len(), Some(blob))
+            (id, len, Some(blob))
         }))
     }
 
-    async fn add(&self, blob: SealedBlob) -> Result<(), StoreError> {
+    async fn add(self: &Arc<Self>, blob: SealedBlob) -> Result<(), StoreError> {
         {
             let mut stats = lock(&self.stats);
             stats.new_chunks += 1;
             stats.new_bytes += u64::from(blob.raw_length);
-            stats.stored_bytes += blob.sealed.len() as u64;
+            stats.stored_bytes += blob.len() as u64;
         }
         let full = {
             let mut packer = lock(&self.packer);
-            // Room for a full pack, one more blob of the largest size, and the header.
-            let max_blob = max_blob(self.repo.config().chunker.max_size);
-            packer.add_expecting(blob, self.options.pack_size + max_blob);
+            packer.add(blob);
             (packer.len() >= self.options.pack_size).then(|| std::mem::take(&mut *packer))
         };
-        match full {
-            Some(pack) => self.write_pack(pack).await,
+        let Some(pack) = full else {
+            return Ok(());
+        };
+        // The pack is written in the background, so that downloads go on meanwhile;
+        // past `WRITES_IN_FLIGHT` packs, the writer waits for the oldest.
+        let shared = Arc::clone(self);
+        let task = tokio::spawn(async move { shared.write_pack(pack).await });
+        let oldest = {
+            let mut writing = lock(&self.writing);
+            writing.push_back(task);
+            (writing.len() > WRITES_IN_FLIGHT)
+                .then(|| writing.pop_front())
+                .flatten()
+        };
+        match oldest {
+            Some(task) => joined(task).await,
             None => Ok(()),
+        }
+    }
+
+    /// Waits for every pack being written in the background.
+    async fn written(&self) -> Result<(), StoreError> {
+        loop {
+            let task = lock(&self.writing).pop_front();
+            match task {
+                Some(task) => joined(task).await?,
+                None => return Ok(()),
+            }
         }
     }
 
@@ -139,10 +165,10 @@ impl Shared {
             return Ok(());
         }
         let cipher = self.repo.cipher().clone();
-        let (id, bytes, entries) = blocking(move || pack.finish(&cipher)).await?;
+        let (id, parts, entries) = blocking(move || pack.finish(&cipher)).await?;
         self.repo
             .store()
-            .write(FileKind::Pack, &id.to_hex(), Bytes::from(bytes))
+            .write_parts(FileKind::Pack, &id.to_hex(), parts)
             .await?;
         let packed = IndexedPack { id, entries };
         self.repo.index_mut().add_pack(&packed);
@@ -168,6 +194,7 @@ impl Shared {
 
     async fn flush(&self) -> Result<(), StoreError> {
         let pack = std::mem::take(&mut *lock(&self.packer));
+        self.written().await?;
         self.write_pack(pack).await?;
         self.write_index(1).await
     }
@@ -326,6 +353,7 @@ impl RunWriter {
             unindexed: tokio::sync::Mutex::new(Vec::new()),
             stats: Mutex::new(RunStats::default()),
             orphans: Mutex::new(Vec::new()),
+            writing: Mutex::new(VecDeque::new()),
         });
         let list = Pipeline::new(Arc::clone(&shared), BlobType::Meta);
         Ok(Self {

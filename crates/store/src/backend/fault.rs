@@ -101,6 +101,16 @@ impl BlobStore for CrashAfter {
         self.inner.write(kind, name, data).await
     }
 
+    async fn write_parts(
+        &self,
+        kind: FileKind,
+        name: &str,
+        parts: Vec<Bytes>,
+    ) -> Result<(), BackendError> {
+        self.take_change()?;
+        self.inner.write_parts(kind, name, parts).await
+    }
+
     async fn delete(&self, kind: FileKind, name: &str) -> Result<(), BackendError> {
         self.take_change()?;
         self.inner.delete(kind, name).await

@@ -4,23 +4,32 @@
 
 use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 
 use async_trait::async_trait;
 use bytes::Bytes;
-use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
+use tokio::io::{AsyncReadExt, AsyncSeekExt};
 
 use super::{BackendError, BlobStore, FileInfo, FileKind, check_name};
+
+mod direct;
 
 /// A repository in a local folder.
 #[derive(Debug, Clone)]
 pub struct FsStore {
     root: PathBuf,
+    /// Whether large files may still be written with `O_DIRECT` ([`direct`]).
+    direct: Arc<AtomicBool>,
 }
 
 impl FsStore {
     /// A store rooted at `root` (created by [`BlobStore::create`]).
     pub fn new(root: impl Into<PathBuf>) -> Self {
-        Self { root: root.into() }
+        Self {
+            root: root.into(),
+            direct: Arc::new(AtomicBool::new(true)),
+        }
     }
 
     fn path(&self, kind: FileKind, name: &str) -> Result<PathBuf, BackendError> {
@@ -88,12 +97,29 @@ impl FsStore {
     }
 }
 
-/// Flushes a directory's entries to disk (no-op where directories cannot be opened).
-async fn sync_dir(dir: &Path) -> std::io::Result<()> {
-    match tokio::fs::File::open(dir).await {
-        Ok(d) => d.sync_all().await.or(Ok(())),
-        Err(_) => Ok(()),
+/// Writes `parts` to `tmp`, flushes it to disk and renames it to `path`; on failure the
+/// temporary file is removed.
+fn write_atomically(
+    dir: &Path,
+    tmp: &Path,
+    path: &Path,
+    parts: &[Bytes],
+    direct: &AtomicBool,
+) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let written = (|| {
+        direct::write_file(tmp, parts, direct)?;
+        std::fs::rename(tmp, path)?;
+        // The rename itself must reach the disk before later files that rely on it.
+        if let Ok(d) = std::fs::File::open(dir) {
+            let _ = d.sync_all();
+        }
+        Ok(())
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(tmp);
     }
+    written
 }
 
 #[async_trait]
@@ -196,29 +222,28 @@ impl BlobStore for FsStore {
     }
 
     async fn write(&self, kind: FileKind, name: &str, data: Bytes) -> Result<(), BackendError> {
+        self.write_parts(kind, name, vec![data]).await
+    }
+
+    async fn write_parts(
+        &self,
+        kind: FileKind,
+        name: &str,
+        parts: Vec<Bytes>,
+    ) -> Result<(), BackendError> {
         let path = self.path(kind, name)?;
-        let err = |e| self.error(kind, name, e);
         let dir = path
             .parent()
             .map(Path::to_path_buf)
             .unwrap_or_else(|| self.root.clone());
-        tokio::fs::create_dir_all(&dir).await.map_err(err)?;
         let tmp = dir.join(format!(".{name}.{:016x}.tmp", rand::random::<u64>()));
-        let result = async {
-            let mut file = tokio::fs::File::create(&tmp).await?;
-            file.write_all(&data).await?;
-            file.sync_all().await?;
-            drop(file);
-            tokio::fs::rename(&tmp, &path).await?;
-            // The rename itself must reach the disk before later files that rely on it.
-            sync_dir(&dir).await
-        }
-        .await;
-        if let Err(e) = result {
-            let _ = tokio::fs::remove_file(&tmp).await;
-            return Err(err(e));
-        }
-        Ok(())
+        // One blocking task writes the parts straight from their buffers (tokio's file
+        // would copy each through a buffer of its own) and waits for the disk.
+        let direct = Arc::clone(&self.direct);
+        tokio::task::spawn_blocking(move || write_atomically(&dir, &tmp, &path, &parts, &direct))
+            .await
+            .unwrap_or_else(|e| Err(std::io::Error::other(e.to_string())))
+            .map_err(|e| self.error(kind, name, e))
     }
 
     async fn delete(&self, kind: FileKind, name: &str) -> Result<(), BackendError> {

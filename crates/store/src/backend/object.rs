@@ -240,6 +240,23 @@ impl BlobStore for ObjectStore {
             .map_err(|e| self.error(kind, name, e))
     }
 
+    async fn write_parts(
+        &self,
+        kind: FileKind,
+        name: &str,
+        parts: Vec<Bytes>,
+    ) -> Result<(), BackendError> {
+        if self.lock.is_some() {
+            return self.write(kind, name, Bytes::from(parts.concat())).await;
+        }
+        let path = Self::path(kind, name)?;
+        self.op
+            .write(&path, opendal::Buffer::from(parts))
+            .await
+            .map(|_| ())
+            .map_err(|e| self.error(kind, name, e))
+    }
+
     async fn delete(&self, kind: FileKind, name: &str) -> Result<(), BackendError> {
         let path = Self::path(kind, name)?;
         if let Some(lock) = &self.lock

@@ -62,7 +62,9 @@ async fn start() -> Azurite {
         .expect("addr")
         .port();
     let dir = tempfile::tempdir().expect("dir");
-    let child = tokio::process::Command::new(azurite_blob())
+    let log = dir.path().join("azurite.log");
+    let stderr = std::fs::File::create(&log).expect("log file");
+    let mut child = tokio::process::Command::new(azurite_blob())
         .args([
             "--blobHost",
             "127.0.0.1",
@@ -73,14 +75,17 @@ async fn start() -> Azurite {
             "--skipApiVersionCheck",
             "--location",
         ])
-        .arg(dir.path())
+        .arg(dir.path().join("data"))
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(stderr)
         .kill_on_drop(true)
         .spawn()
         .expect("start azurite-blob");
     let endpoint = format!("http://127.0.0.1:{port}/{ACCOUNT}");
-    for _ in 0..100 {
+    // Node starts slowly on a loaded 2-core machine (the whole suite runs beside it): allow
+    // a minute, and say why if Azurite exits instead.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while std::time::Instant::now() < deadline {
         if tokio::net::TcpStream::connect(("127.0.0.1", port))
             .await
             .is_ok()
@@ -91,9 +96,14 @@ async fn start() -> Azurite {
                 _dir: dir,
             };
         }
+        if let Ok(Some(status)) = child.try_wait() {
+            let output = std::fs::read_to_string(&log).unwrap_or_default();
+            panic!("Azurite exited ({status}) before listening on port {port}:\n{output}");
+        }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    panic!("Azurite did not start on port {port}");
+    let output = std::fs::read_to_string(&log).unwrap_or_default();
+    panic!("Azurite did not listen on port {port} within 60 s:\n{output}");
 }
 
 /// Creates a container (opendal does not), signed with Shared Key.

@@ -30,6 +30,33 @@ fn chunks_of(data: &[u8], splits: &[usize], seed: u64) -> Vec<Vec<u8>> {
     out
 }
 
+/// The chunks FastCDC's own `cut_gear` finds over the whole data at once.
+fn reference_chunks(data: &[u8], seed: u64) -> Vec<Vec<u8>> {
+    use fastcdc::v2020::{Normalization, cut_gear, get_gear_with_seed, select_masks};
+    let (s, l) = select_masks(PARAMS.avg_size as usize, Normalization::Level1);
+    let (gear, gear_ls) = get_gear_with_seed(seed);
+    let mut out = Vec::new();
+    let mut rest = data;
+    while !rest.is_empty() {
+        let (_, len) = cut_gear(
+            rest,
+            PARAMS.min_size as usize,
+            PARAMS.avg_size as usize,
+            PARAMS.max_size as usize,
+            s,
+            l,
+            s << 1,
+            l << 1,
+            &gear,
+            &gear_ls,
+        );
+        let len = len.max(1).min(rest.len());
+        out.push(rest[..len].to_vec());
+        rest = &rest[len..];
+    }
+    out
+}
+
 fn entry() -> impl Strategy<Value = PackEntry> {
     (
         any::<bool>(),
@@ -69,6 +96,22 @@ proptest! {
     }
 
     #[test]
+    fn chunker_cuts_where_fastcdc_cuts(
+        data in proptest::collection::vec(any::<u8>(), 0..20_000),
+        odd_splits in proptest::collection::vec(0usize..700, 0..12),
+        seed in any::<u64>(),
+        zeros in 0usize..3000,
+    ) {
+        // A long run of one value: for most seeds, cuts at the largest size.
+        let mut data = data;
+        data.splice(data.len() / 2..data.len() / 2, std::iter::repeat_n(0u8, zeros));
+        let reference = reference_chunks(&data, seed);
+        prop_assert_eq!(chunks_of(&data, &[], seed), reference.clone());
+        let splits: Vec<usize> = odd_splits.iter().map(|s| s | 1).collect();
+        prop_assert_eq!(chunks_of(&data, &splits, seed), reference);
+    }
+
+    #[test]
     fn pack_headers_roundtrip(entries in proptest::collection::vec(entry(), 0..50)) {
         // Offsets in a header follow from lengths.
         let mut offset = 0u64;
@@ -86,9 +129,10 @@ proptest! {
         let key = CipherKey::from_bytes([7; 32]);
         let mut builder = PackBuilder::new();
         for (i, c) in chunks.iter().enumerate() {
-            builder.add(seal_blob(&key, ChunkId([i as u8; 32]), BlobType::Data, c, 3));
+            builder.add(seal_blob(&key, ChunkId([i as u8; 32]), BlobType::Data, c.clone(), 3));
         }
-        let (id, bytes, entries) = builder.finish(&key);
+        let (id, parts, entries) = builder.finish(&key);
+        let bytes = parts.concat();
         prop_assert_eq!(id.0, *blake3::hash(&bytes).as_bytes());
         prop_assert_eq!(read_pack_entries(&key, &bytes).expect("entries"), entries);
     }
