@@ -6,14 +6,18 @@
 #
 # Three parts, each with its own simulator (release builds, loopback, no latency):
 #
+# "Limits off": the simulator does not throttle and the backup's resource-unit budget is
+# lifted (--resource-units-per-minute), so the backup's own work is measured.
+#
 # 1. Large file, limits off: one file of LARGE_GIB GiB in a user's OneDrive. The ceiling
 #    is the same bytes read over the same HTTP stack with no processing
 #    (crates/engine/examples/drive_ceiling.rs: /content, then the download URL, bytes
 #    discarded); then `backup run --data onedrive` of that user under /usr/bin/time -v
 #    (peak RSS). Reported: MB/s of both, their ratio, peak RSS.
-# 2. Many small files, limits off: SMALL_USERS users' OneDrives at real-tenant sizes
-#    (mostly files of 1 KB–2 MB). The ceiling reads every file 32 at a time; the backup
-#    runs with its defaults. Reported: files per second of both.
+# 2. Many small files, limits off: SMALL_FILES files (2 KiB–1 MiB, evenly on a log
+#    scale) spread over SMALL_USERS users' otherwise nearly empty OneDrives. The ceiling
+#    reads every file 32 at a time; the backup runs with its defaults (budget lifted). Reported: files
+#    per second of both.
 # 3. Limits on: LIMITS_USERS users' OneDrives at a fifth of real sizes against the
 #    simulator's SharePoint resource-unit limits (the tier of the tenant's licence
 #    count). Reported: run time against the minimum the budget allows,
@@ -26,6 +30,7 @@ set -euo pipefail
 
 LARGE_GIB=${1:-10}
 SMALL_USERS=${2:-10}
+SMALL_FILES=${SMALL_FILES:-20000}  # small files spread over the SMALL_USERS OneDrives
 LIMITS_USERS=${3:-20}
 PARTS=${PARTS:-large,small,limits}   # which parts to run
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -95,14 +100,30 @@ req = urllib.request.Request(url + "/_sim/files", data=json.dumps(body).encode()
 json.load(urllib.request.urlopen(req))
 EOF
 ceiling large "$USER1"
-backup large --users "$USER1"
+backup large --users "$USER1" --resource-units-per-minute 100000000
 fi
 
 # 2. Many small files, limits off.
 if want small; then
-start_sim small off "$SMALL_USERS" 1.0
+start_sim small off "$SMALL_USERS" 0.001
+python3 - "$URL" "$(onedrives)" "$SMALL_FILES" <<'EOF'
+import http.client, json, random, sys, urllib.parse
+url, users, total = sys.argv[1], sys.argv[2].split(","), int(sys.argv[3])
+u = urllib.parse.urlsplit(url)
+conn = http.client.HTTPConnection(u.hostname, u.port)
+rng = random.Random(42)
+for i in range(total):
+    # Office documents, PDFs and images: 2 KiB to 1 MiB, evenly on a log scale.
+    size = int(2 ** rng.uniform(11, 20))
+    body = {"user": users[i % len(users)], "path": f"/Documents/Projects/{i % 50}/doc-{i}.docx",
+            "size": size, "seed": i}
+    conn.request("POST", "/_sim/files", json.dumps(body), {"content-type": "application/json"})
+    r = conn.getresponse(); r.read()
+    if r.status >= 300:
+        sys.exit(f"POST /_sim/files: {r.status}")
+EOF
 ceiling small "$(onedrives)"
-backup small --all
+backup small --all --resource-units-per-minute 100000000
 fi
 
 # 3. Limits on.
