@@ -50,6 +50,9 @@ pub struct SimConfig {
     /// and per 24 hours (by default from the tenant's licence count, as
     /// Microsoft sizes them) and requests per user per 5 minutes (3,000).
     pub sharepoint_limits: crate::throttle::SharePointLimits,
+    /// Teams' limits: requests per second per app by kind of request and per
+    /// team or channel (Microsoft's figures by default).
+    pub teams_limits: crate::throttle::TeamsLimits,
     /// Multiplies the number of files in every OneDrive and document library,
     /// and shrinks their sizes below 1.0. 1.0 is realistic (a OneDrive of
     /// about 50 to 2,000 files, mostly 1 KB to 2 MB, some 5 to 50 MB, rare
@@ -76,6 +79,7 @@ impl Default for SimConfig {
             latency: None,
             outlook_limits: crate::throttle::OutlookLimits::default(),
             sharepoint_limits: crate::throttle::SharePointLimits::default(),
+            teams_limits: crate::throttle::TeamsLimits::default(),
             drive_scale: 1.0,
             download_url_ttl_secs: 3600,
         }
@@ -105,6 +109,7 @@ impl std::fmt::Debug for SimConfig {
             .field("drive_scale", &self.drive_scale)
             .field("download_url_ttl_secs", &self.download_url_ttl_secs)
             .field("sharepoint_limits", &self.sharepoint_limits)
+            .field("teams_limits", &self.teams_limits)
             .finish_non_exhaustive()
     }
 }

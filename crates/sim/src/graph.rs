@@ -6,7 +6,9 @@ mod apps;
 pub mod auth;
 mod batch;
 mod calendar;
+pub mod chats;
 mod contacts;
+mod conversations;
 mod delta;
 mod directory;
 pub mod drives;
@@ -15,12 +17,14 @@ mod groups;
 pub mod lists;
 mod mail;
 mod mail_write;
+mod members_write;
 pub mod odata;
 pub mod outlook;
 pub mod outlook_delta;
 pub mod render;
 mod service_principals;
 pub mod sites;
+pub mod teams;
 mod users;
 
 use axum::Router;
@@ -174,6 +178,79 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/drives/{id}/items/{id}/versions/{id}"),
     ("GET", "/drives/{id}/items/{id}/versions/{id}/content"),
     ("GET", "/drives/{id}/items/{id}/permissions"),
+    // Teams: teams, channels, channel messages
+    ("GET", "/teams"),
+    ("GET", "/teams/{id}"),
+    ("GET", "/groups/{id}/team"),
+    ("GET", "/teams/{id}/channels"),
+    ("POST", "/teams/{id}/channels"),
+    ("GET", "/teams/{id}/allChannels"),
+    ("GET", "/teams/{id}/primaryChannel"),
+    ("GET", "/teams/{id}/channels/getAllMessages"),
+    ("GET", "/teams/{id}/channels/{id}"),
+    ("POST", "/teams/{id}/channels/{id}/startMigration"),
+    ("POST", "/teams/{id}/channels/{id}/completeMigration"),
+    ("GET", "/teams/{id}/channels/{id}/messages"),
+    ("POST", "/teams/{id}/channels/{id}/messages"),
+    ("GET", "/teams/{id}/channels/{id}/messages/delta"),
+    ("GET", "/teams/{id}/channels/{id}/messages/{id}"),
+    ("GET", "/teams/{id}/channels/{id}/messages/{id}/replies"),
+    ("POST", "/teams/{id}/channels/{id}/messages/{id}/replies"),
+    (
+        "GET",
+        "/teams/{id}/channels/{id}/messages/{id}/replies/{id}",
+    ),
+    (
+        "GET",
+        "/teams/{id}/channels/{id}/messages/{id}/hostedContents",
+    ),
+    (
+        "GET",
+        "/teams/{id}/channels/{id}/messages/{id}/hostedContents/{id}",
+    ),
+    (
+        "GET",
+        "/teams/{id}/channels/{id}/messages/{id}/hostedContents/{id}/$value",
+    ),
+    (
+        "GET",
+        "/teams/{id}/channels/{id}/messages/{id}/replies/{id}/hostedContents",
+    ),
+    (
+        "GET",
+        "/teams/{id}/channels/{id}/messages/{id}/replies/{id}/hostedContents/{id}",
+    ),
+    (
+        "GET",
+        "/teams/{id}/channels/{id}/messages/{id}/replies/{id}/hostedContents/{id}/$value",
+    ),
+    // Teams chats
+    ("GET", "/users/{id}/chats"),
+    ("GET", "/users/{id}/chats/getAllMessages"),
+    ("GET", "/chats/{id}"),
+    ("GET", "/chats/{id}/members"),
+    ("GET", "/chats/{id}/messages"),
+    ("POST", "/chats/{id}/messages"),
+    ("GET", "/chats/{id}/messages/{id}"),
+    ("GET", "/chats/{id}/messages/{id}/hostedContents"),
+    ("GET", "/chats/{id}/messages/{id}/hostedContents/{id}"),
+    (
+        "GET",
+        "/chats/{id}/messages/{id}/hostedContents/{id}/$value",
+    ),
+    // Microsoft 365 group conversations
+    ("GET", "/groups/{id}/conversations"),
+    ("GET", "/groups/{id}/conversations/{id}"),
+    ("GET", "/groups/{id}/conversations/{id}/threads"),
+    ("GET", "/groups/{id}/threads"),
+    ("GET", "/groups/{id}/threads/{id}"),
+    ("GET", "/groups/{id}/threads/{id}/posts"),
+    ("GET", "/groups/{id}/threads/{id}/posts/{id}"),
+    // Group membership writes
+    ("POST", "/groups/{id}/members/$ref"),
+    ("DELETE", "/groups/{id}/members/{id}/$ref"),
+    ("POST", "/groups/{id}/owners/$ref"),
+    ("DELETE", "/groups/{id}/owners/{id}/$ref"),
 ];
 
 /// The Graph routes (mounted at `/v1.0`).
@@ -220,6 +297,8 @@ pub fn routes(state: AppState) -> Router<AppState> {
         )
         .merge(outlook_routes())
         .merge(drive_routes())
+        .merge(teams::routes())
+        .merge(chat_routes())
         .route("/$batch", post(batch::batch))
         .route_layer(middleware::from_fn_with_state(state, auth::authorize))
 }
@@ -453,6 +532,65 @@ fn drive_routes() -> Router<AppState> {
         .route(&i("/permissions"), get(drives::permissions))
 }
 
+/// Teams chats, Microsoft 365 group conversations, group membership writes.
+fn chat_routes() -> Router<AppState> {
+    use axum::routing::delete;
+    const C: &str = "/chats/{chat}";
+    const M: &str = "/chats/{chat}/messages/{message}";
+    const G: &str = "/groups/{id}";
+    let c = |p: &str| format!("{C}{p}");
+    let m = |p: &str| format!("{M}{p}");
+    let g = |p: &str| format!("{G}{p}");
+    Router::new()
+        .route("/users/{id}/chats", get(chats::list))
+        .route(
+            "/users/{id}/chats/getAllMessages",
+            get(chats::export::all_messages),
+        )
+        .route(C, get(chats::get))
+        .route(&c("/members"), get(chats::members))
+        .route(
+            &c("/messages"),
+            get(chats::messages).post(chats::post_message),
+        )
+        .route(M, get(chats::message))
+        .route(&m("/hostedContents"), get(chats::hosted_contents))
+        .route(&m("/hostedContents/{hosted}"), get(chats::hosted_content))
+        .route(
+            &m("/hostedContents/{hosted}/$value"),
+            get(chats::hosted_value),
+        )
+        .route(&g("/conversations"), get(conversations::list_conversations))
+        .route(
+            &g("/conversations/{conversation}"),
+            get(conversations::get_conversation),
+        )
+        .route(
+            &g("/conversations/{conversation}/threads"),
+            get(conversations::conversation_threads),
+        )
+        .route(&g("/threads"), get(conversations::list_threads))
+        .route(&g("/threads/{thread}"), get(conversations::get_thread))
+        .route(
+            &g("/threads/{thread}/posts"),
+            get(conversations::list_posts),
+        )
+        .route(
+            &g("/threads/{thread}/posts/{post}"),
+            get(conversations::get_post),
+        )
+        .route(&g("/members/$ref"), post(members_write::add_member))
+        .route(
+            &g("/members/{member}/$ref"),
+            delete(members_write::remove_member),
+        )
+        .route(&g("/owners/$ref"), post(members_write::add_owner))
+        .route(
+            &g("/owners/{owner}/$ref"),
+            delete(members_write::remove_owner),
+        )
+}
+
 /// Marks a request whose key segment was an alternate key, `(appId='…')`.
 #[derive(Debug, Clone, Copy)]
 pub struct ByAppId;
@@ -503,6 +641,21 @@ const CANONICAL_SEGMENTS: &[&str] = &[
     "lists",
     "columns",
     "fields",
+    "chats",
+    "getAllMessages",
+    "hostedContents",
+    "conversations",
+    "threads",
+    "posts",
+    "$ref",
+    "teams",
+    "team",
+    "channels",
+    "allChannels",
+    "primaryChannel",
+    "startMigration",
+    "completeMigration",
+    "replies",
 ];
 
 /// Rewrites a request path so the router can match it: canonical casing of

@@ -10,6 +10,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod chats;
 pub mod clock;
 pub mod config;
 pub mod credentials;
@@ -27,6 +28,7 @@ pub mod site;
 pub mod state;
 pub mod stats;
 pub mod support;
+pub mod teams;
 pub mod tenant;
 pub mod throttle;
 

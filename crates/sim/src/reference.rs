@@ -161,11 +161,73 @@ const SUPPLEMENT: &[(&str, &str, &[&str])] = &[
         "/drives/{id}/root/children",
         &["Files.ReadWrite.All", "Sites.ReadWrite.All"],
     ),
+    // chatmessagehostedcontent-get (the bytes, `$value`) of channel messages and replies
+    (
+        "GET",
+        "/teams/{id}/channels/{id}/messages/{id}/hostedcontents/{id}/$value",
+        &[
+            "ChannelMessage.Read.All",
+            "ChannelMessage.Read.Group",
+            "Group.Read.All",
+            "Group.ReadWrite.All",
+        ],
+    ),
+    (
+        "GET",
+        "/teams/{id}/channels/{id}/messages/{id}/replies/{id}/hostedcontents/{id}/$value",
+        &[
+            "ChannelMessage.Read.All",
+            "ChannelMessage.Read.Group",
+            "Group.Read.All",
+            "Group.ReadWrite.All",
+        ],
+    ),
     // contact-delta on the default folder (answered by Graph, not documented)
     (
         "GET",
         "/users/{id}/contacts/delta",
         &["Contacts.Read", "Contacts.ReadWrite"],
+    ),
+    // group-post-members, group-delete-members (the data lists them without `/$ref`)
+    (
+        "POST",
+        "/groups/{id}/members/$ref",
+        &[
+            "GroupMember.ReadWrite.All",
+            "Group.ReadWrite.All",
+            "Directory.ReadWrite.All",
+        ],
+    ),
+    (
+        "DELETE",
+        "/groups/{id}/members/{id}/$ref",
+        &[
+            "GroupMember.ReadWrite.All",
+            "Group.ReadWrite.All",
+            "Directory.ReadWrite.All",
+        ],
+    ),
+    // group-post-owners, group-delete-owners
+    (
+        "POST",
+        "/groups/{id}/owners/$ref",
+        &["Group.ReadWrite.All", "Directory.ReadWrite.All"],
+    ),
+    (
+        "DELETE",
+        "/groups/{id}/owners/{id}/$ref",
+        &["Group.ReadWrite.All", "Directory.ReadWrite.All"],
+    ),
+];
+
+/// Application permissions Microsoft's API pages document for a call on top of
+/// those its permission data lists (added to what the data says).
+const EXTEND: &[(&str, &str, &[&str])] = &[
+    // chatmessagehostedcontent-get: the data lists only the resource-specific permission
+    (
+        "GET",
+        "/chats/{id}/messages/{id}/hostedcontents/{id}/$value",
+        &["Chat.Read.All", "Chat.ReadWrite.All"],
     ),
 ];
 
@@ -222,6 +284,14 @@ impl Reference {
                         .map(|p| ((*p).to_owned(), Vec::new()))
                         .collect(),
                 });
+        }
+        for (method, path, permissions) in EXTEND {
+            let g = grants
+                .entry(((*method).to_owned(), (*path).to_owned()))
+                .or_default();
+            for p in *permissions {
+                g.application.entry((*p).to_owned()).or_default();
+            }
         }
         Reference {
             roles: descriptions.application_scopes_list,

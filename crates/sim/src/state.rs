@@ -35,6 +35,10 @@ pub struct SimState {
     pub drives: crate::drive::Drives,
     /// SharePoint sites and their lists.
     pub sites: crate::site::Sites,
+    /// Teams chats and group conversations, generated on first use.
+    pub chats: crate::chats::Chats,
+    /// Teams, channels and channel messages, generated on first use.
+    pub teams: crate::teams::Teams,
     base_url: OnceLock<String>,
     router: OnceLock<Router>,
 }
@@ -63,6 +67,8 @@ impl SimState {
             mailboxes: Default::default(),
             drives: Default::default(),
             sites: Default::default(),
+            chats: Default::default(),
+            teams: Default::default(),
             base_url: OnceLock::new(),
             router: OnceLock::new(),
         }

@@ -27,6 +27,8 @@ pub struct StatsSnapshot {
     pub sharepoint_ru: u64,
     /// SharePoint and OneDrive requests refused (429 or 503).
     pub sharepoint_throttled: u64,
+    /// Teams requests refused (429), by Teams' limits or the global one.
+    pub teams_throttled: u64,
 }
 
 /// The counters.
@@ -60,6 +62,14 @@ impl Stats {
         s.sharepoint_ru += ru;
         if refused {
             s.sharepoint_throttled += 1;
+        }
+    }
+
+    /// Counts a Teams request that was refused (nothing when it was not).
+    pub fn teams(&self, refused: bool) {
+        if refused {
+            let mut s = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+            s.teams_throttled += 1;
         }
     }
 

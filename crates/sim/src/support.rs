@@ -46,6 +46,10 @@ async fn summary(
     // Sites and OneDrives are listed without generating them, unless counts are asked for.
     let drives = q.get("drives").is_some_and(|v| v == "true");
     crate::drive::truth::summarize(&state, &mut body, drives).await;
+    // Teams are listed without generating them, unless counts are asked for.
+    let teams = q.get("teams").is_some_and(|v| v == "true");
+    crate::teams::truth::summarize(&state, &mut body, teams).await;
+    crate::chats::truth::summarize(&state, &mut body).await;
     Json(body)
 }
 

@@ -7,6 +7,7 @@
 
 mod apps;
 mod generate;
+mod membership;
 mod names;
 
 use std::collections::HashMap;
@@ -20,6 +21,7 @@ pub use apps::{
     StandardApp, new_secret_value,
 };
 pub use generate::{GeneratedSecrets, assignment_id, generate};
+pub use membership::{MemberChange, net_changes};
 
 /// A user of the simulated tenant.
 #[derive(Debug, Clone)]
@@ -147,6 +149,8 @@ pub struct SimGroup {
     pub changed_seq: u64,
     /// Set when the group was deleted.
     pub deleted_seq: Option<u64>,
+    /// Changes to the direct members since the tenant was generated.
+    pub member_log: Vec<MemberChange>,
 }
 
 impl SimGroup {

@@ -13,11 +13,16 @@
 //! SharePoint and OneDrive limits: resource units per app and tenant per
 //! minute and per 24 hours by licence count, requests per user per 5 minutes.
 //! See [`sharepoint`].
+//!
+//! Teams limits: requests per second per app by kind of request, and per team
+//! or channel. See [`teams`].
 
 pub mod outlook;
 pub mod sharepoint;
+pub mod teams;
 
 pub use sharepoint::SharePointLimits;
+pub use teams::TeamsLimits;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -233,6 +238,7 @@ pub struct Throttle {
     outlook_limits: OutlookLimits,
     mailboxes: Arc<Mutex<HashMap<MailboxKey, MailboxBudget>>>,
     sharepoint: sharepoint::SharePointBudgets,
+    teams: teams::TeamsBudgets,
 }
 
 /// Resource units per 10 s for a tenant of `users` users (Microsoft's S/M/L sizes).
@@ -256,6 +262,7 @@ impl Throttle {
             outlook_limits: OutlookLimits::default(),
             mailboxes: Arc::new(Mutex::new(HashMap::new())),
             sharepoint: sharepoint::SharePointBudgets::default(),
+            teams: teams::TeamsBudgets::default(),
         }
     }
 

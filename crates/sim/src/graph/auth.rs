@@ -240,11 +240,20 @@ pub async fn authorize(
             }
             Err(refused) => return refused.into_response(),
         }
+    } else if let Some(target) = throttle::teams::target(method.as_str(), &path) {
+        if let Err(refused) = throttle::teams::admit(&state, &principal, target) {
+            return refused.into_response();
+        }
     } else if throttle::sharepoint::target(&path).is_some() {
         let query = req.uri().query().unwrap_or_default();
         match throttle::sharepoint::admit(&state, &principal, method.as_str(), &path, query) {
             Ok(admission) => sharepoint_admission = Some(admission),
             Err(refused) => return refused.into_response(),
+        }
+    } else if let Some(target) = super::chats::throttle_target(method.as_str(), &path) {
+        // Chats are held to Teams' limits.
+        if let Err(refused) = throttle::teams::admit(&state, &principal, target) {
+            return refused.into_response();
         }
     } else {
         directory_charge = Some(
@@ -264,6 +273,12 @@ pub async fn authorize(
     }
     if !permitted(&principal, method.as_str(), &template) {
         // Outlook answers ErrorAccessDenied, the directory Authorization_RequestDenied.
+        if super::chats::is_chat(&template) {
+            return super::chats::denied(&principal, method.as_str(), &template).into_response();
+        }
+        if let Some(refused) = super::teams::denied(&principal, method.as_str(), &template) {
+            return refused.into_response();
+        }
         return super::outlook::denied(&template).into_response();
     }
     req.extensions_mut().insert(principal);

@@ -187,21 +187,48 @@ pub async fn delta(
         let render = || {
             let mut v = plan.project(render::group(&t, g), None, &["members"], TYPE)?;
             if plan.selects("members")
-                && !g.members.is_empty()
                 && let Value::Object(m) = &mut v
             {
-                let members: Vec<Value> = live(&t, g.members.clone())
-                    .into_iter()
-                    .map(|m| match m {
-                        MemberRef::User(i) => json!({"@odata.type": "#microsoft.graph.user", "id": t.users[i].id.to_string()}),
-                        MemberRef::Group(i) => json!({"@odata.type": "#microsoft.graph.group", "id": t.groups[i].id.to_string()}),
-                    })
-                    .collect();
-                m.insert("members@delta".into(), Value::Array(members));
+                let members = member_delta(&t, g, &plan);
+                if !members.is_empty() {
+                    m.insert("members@delta".into(), Value::Array(members));
+                }
             }
             Ok(v)
         };
         items.extend(plan.entry(&g.id.to_string(), g.changed_seq, g.deleted_seq, render)?);
     }
     Ok(plan.respond(&state.base_url(), uri.path(), "groups", items, 100))
+}
+
+/// `members@delta` of a group in a delta round: every member in the first
+/// round; afterwards only the members added (and, with `@removed`, removed)
+/// since the previous round, as Microsoft reports them.
+fn member_delta(t: &Tenant, g: &crate::tenant::SimGroup, plan: &Plan) -> Vec<Value> {
+    let reference = |m: MemberRef| match m {
+        MemberRef::User(i) => {
+            json!({"@odata.type": "#microsoft.graph.user", "id": t.users[i].id.to_string()})
+        }
+        MemberRef::Group(i) => {
+            json!({"@odata.type": "#microsoft.graph.group", "id": t.groups[i].id.to_string()})
+        }
+    };
+    if plan.since == 0 {
+        return live(t, g.members.clone())
+            .into_iter()
+            .map(reference)
+            .collect();
+    }
+    crate::tenant::net_changes(&g.member_log, plan.since, plan.upto)
+        .into_iter()
+        .map(|c| {
+            let mut v = reference(c.member);
+            if !c.added
+                && let Value::Object(m) = &mut v
+            {
+                m.insert("@removed".into(), json!({"reason": "deleted"}));
+            }
+            v
+        })
+        .collect()
 }

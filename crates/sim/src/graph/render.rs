@@ -136,7 +136,7 @@ pub fn group(t: &Tenant, g: &SimGroup) -> Value {
         "proxyAddresses": mail.iter().map(|m| format!("SMTP:{m}")).collect::<Vec<_>>(),
         "renewedDateTime": ts(g.created),
         "resourceBehaviorOptions": [],
-        "resourceProvisioningOptions": [],
+        "resourceProvisioningOptions": team_options(t, g),
         "securityEnabled": g.security_enabled(),
         "securityIdentifier": format!("S-1-12-1-{}", g.id.as_uuid().as_u128() % 4_294_967_296),
         "theme": null,
@@ -144,6 +144,16 @@ pub fn group(t: &Tenant, g: &SimGroup) -> Value {
         "onPremisesProvisioningErrors": [],
         "serviceProvisioningErrors": [],
     })
+}
+
+/// `resourceProvisioningOptions` of a group: `["Team"]` when it has a team.
+fn team_options(t: &Tenant, g: &SimGroup) -> Vec<&'static str> {
+    let index = t.group(&g.id.to_string()).map(|(i, _)| i);
+    if index.is_some_and(|i| crate::teams::has_team(t, i)) {
+        vec!["Team"]
+    } else {
+        Vec::new()
+    }
 }
 
 /// A member of a directory-object collection: `@odata.type` plus the member's default properties.

@@ -43,6 +43,12 @@ pub struct MutateRequest {
     /// kinds, without `users` and `sites` every OneDrive and site changes.
     #[serde(default)]
     pub sites: Option<Vec<String>>,
+    /// Groups whose members change (`member`); default every group.
+    #[serde(default)]
+    pub groups: Option<Vec<String>>,
+    /// Teams whose channel messages (`channelMessage`) change; default every team.
+    #[serde(default)]
+    pub teams: Option<Vec<String>>,
 }
 
 fn all_kinds() -> Vec<Kind> {
@@ -75,6 +81,10 @@ fn kind_name(k: Kind) -> &'static str {
         Kind::Contact => "contact",
         Kind::File => "file",
         Kind::ListItem => "listItem",
+        Kind::ChatMessage => "chatMessage",
+        Kind::HostedContent => "hostedContent",
+        Kind::Member => "member",
+        Kind::ChannelMessage => "channelMessage",
     }
 }
 
@@ -99,6 +109,30 @@ fn drive_changes(
     }
     if req.kinds.contains(&Kind::ListItem) {
         out.extend(crate::drive::mutate::list_items(state, &plan, now)?);
+    }
+    let chats = crate::chats::mutate::Plan {
+        seed: req.seed,
+        add: req.add,
+        modify: req.modify,
+        delete: req.delete,
+        users: req.users.as_deref(),
+        groups: req.groups.as_deref(),
+    };
+    if req.kinds.contains(&Kind::ChatMessage) {
+        out.extend(crate::chats::mutate::chat_messages(state, &chats, now)?);
+    }
+    if req.kinds.contains(&Kind::Member) {
+        out.extend(crate::chats::mutate::members(state, &chats)?);
+    }
+    if req.kinds.contains(&Kind::ChannelMessage) {
+        let plan = crate::teams::mutate::Plan {
+            seed: req.seed,
+            add: req.add,
+            modify: req.modify,
+            delete: req.delete,
+            teams: req.teams.as_deref(),
+        };
+        out.extend(crate::teams::mutate::channel_messages(state, &plan, now)?);
     }
     Ok(out)
 }
@@ -254,6 +288,8 @@ fn apply(
         Kind::Event => event(m, op, rng, now),
         Kind::Contact => contact(m, op, rng, now),
         Kind::File | Kind::ListItem => None,
+        Kind::ChatMessage | Kind::HostedContent | Kind::Member => None,
+        Kind::ChannelMessage => None,
     }
 }
 

@@ -112,6 +112,17 @@ pub enum Kind {
     /// Items of a site's lists.
     #[serde(rename = "listItem", alias = "listitem")]
     ListItem,
+    /// Teams chat messages (`crate::chats::truth`).
+    #[serde(rename = "chatMessage", alias = "chatmessage")]
+    ChatMessage,
+    /// Hosted contents (inline images) of chat or channel messages.
+    #[serde(rename = "hostedContent", alias = "hostedcontent")]
+    HostedContent,
+    /// Direct members and owners of a group (`crate::chats::truth`).
+    Member,
+    /// Messages and replies of a team's channels (`crate::teams::truth`, `team=ID`).
+    #[serde(rename = "channelMessage", alias = "channelmessage")]
+    ChannelMessage,
 }
 
 impl Kind {
@@ -130,6 +141,15 @@ pub struct ItemsQuery {
     /// Site id (for `file` and `listItem`).
     #[serde(default)]
     pub site: Option<String>,
+    /// Team id (for `channelMessage` and `hostedContent`).
+    #[serde(default)]
+    pub team: Option<String>,
+    /// Chat id (for `chatMessage` and `hostedContent`).
+    #[serde(default)]
+    pub chat: Option<String>,
+    /// Group id (for `member`).
+    #[serde(default)]
+    pub group: Option<String>,
     /// `message`, `event`, `contact`, `file` or `listItem`.
     pub kind: Kind,
 }
@@ -141,6 +161,13 @@ fn support_error(status: StatusCode, message: String) -> Response {
 /// `GET /_sim/truth/items?user=UPN&kind=message|event|contact` (and, for
 /// drives and sites, `?user=UPN&kind=file`, `?site=ID&kind=file|listItem`).
 pub async fn items(State(state): State<AppState>, Query(q): Query<ItemsQuery>) -> Response {
+    if let Some(response) = crate::chats::truth::dispatch(&state, &q).await {
+        return response;
+    }
+    if q.kind == Kind::ChannelMessage || (q.kind == Kind::HostedContent && q.team.is_some()) {
+        let hosted = q.kind == Kind::HostedContent;
+        return crate::teams::truth::items(state, q.team, hosted).await;
+    }
     if !q.kind.in_mailbox() {
         return crate::drive::truth::items(state, q.user, q.site, q.kind == Kind::ListItem).await;
     }
@@ -227,6 +254,10 @@ pub fn truth(mailbox: &super::SharedMailbox, kind: Kind) -> Vec<Value> {
         }
         // Drives and lists have their own truth (`crate::drive::truth`).
         Kind::File | Kind::ListItem => Vec::new(),
+        // Chats and group membership have their own truth (`crate::chats::truth`).
+        Kind::ChatMessage | Kind::HostedContent | Kind::Member => Vec::new(),
+        // Teams have their own truth (`crate::teams::truth`).
+        Kind::ChannelMessage => Vec::new(),
     }
 }
 

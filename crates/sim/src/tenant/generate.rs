@@ -355,6 +355,7 @@ fn generate_groups(s: Seed, tenant: &Tenant) -> Vec<SimGroup> {
                 created: tenant.created + Duration::days(rng.random_range(1..300)),
                 changed_seq: 1,
                 deleted_seq: None,
+                member_log: Vec::new(),
             });
             index += 1;
         }

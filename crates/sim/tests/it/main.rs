@@ -1,6 +1,7 @@
 //! Integration tests of the simulator: one binary, a module per area.
 
 mod calendar_contacts;
+mod chats;
 mod common;
 mod directory;
 mod drive_writes;
@@ -15,3 +16,5 @@ mod schema;
 mod setup_writes;
 mod sharepoint_throttle;
 mod sites;
+mod teams;
+mod teams_writes;

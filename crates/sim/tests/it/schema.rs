@@ -15,7 +15,7 @@ struct TypeDef {
     props: HashMap<String, String>,
 }
 
-struct Schema {
+pub(crate) struct Schema {
     types: HashMap<String, TypeDef>,
     enums: Vec<String>,
 }
@@ -27,7 +27,7 @@ fn short(t: &str) -> String {
 }
 
 impl Schema {
-    fn load() -> Schema {
+    pub(crate) fn load() -> Schema {
         let path = format!(
             "{}/../../reference/graph/graph-v1.0.csdl",
             env!("CARGO_MANIFEST_DIR")
@@ -172,7 +172,7 @@ impl Schema {
     }
 }
 
-fn check_all(
+pub(crate) fn check_all(
     schema: &Schema,
     type_name: &str,
     values: &[Value],
