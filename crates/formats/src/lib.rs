@@ -4,7 +4,9 @@
 //! - [`mbox`]: messages as one mboxrd file, and [`eml_file_name`] for single
 //!   `.eml` files;
 //! - [`ics`]: a calendar's Graph `event` objects as iCalendar (RFC 5545);
-//! - [`vcf`]: Graph `contact` objects as vCard 4.0 (RFC 6350).
+//! - [`vcf`]: Graph `contact` objects as vCard 4.0 (RFC 6350);
+//! - [`transcript`]: a Teams channel's or chat's Graph `chatMessage` objects as
+//!   one self-contained, readable HTML document.
 //!
 //! Pure functions and writers over `std::io::Write`: no network, no async.
 //! `docs/export-formats.md` describes each format as written.
@@ -16,6 +18,7 @@ pub mod html;
 pub mod ics;
 mod json;
 pub mod mbox;
+pub mod transcript;
 pub mod vcf;
 
 pub use eml::eml_file_name;
