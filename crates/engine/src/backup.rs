@@ -17,11 +17,17 @@ use time::OffsetDateTime;
 use crate::baseline::Baseline;
 use crate::checkpoint::Checkpointer;
 use crate::context::{BackupOptions, Progress, RunContext};
+use crate::directory::{DIRECTORY, DirectoryOutcome, backup_directory};
 use crate::drive::{DriveOutcome, Site, backup_onedrive, onedrive_resource, site_resource};
 use crate::error::EngineError;
 use crate::exchange::{MailboxOutcome, backup_mailbox};
 use crate::limiter::{Limits, ResourceUnits, Scheduler};
 use crate::scope::Mailbox;
+use crate::teams::channels::backup_team;
+use crate::teams::chats::{backup_chat, discover as discover_chats};
+use crate::teams::{
+    ChatRef, Finished, SharedPacer, Team, TeamsPacer, chat_resource, team_resource,
+};
 
 /// What a backup run did (`backup run --json`).
 #[derive(Debug, Clone, Serialize)]
@@ -62,6 +68,12 @@ pub struct BackupSummary {
     pub resource_units: u64,
     /// The resource units per minute the run planned with.
     pub resource_units_per_minute: u32,
+    /// Teams backed up.
+    pub teams: u64,
+    /// Chats backed up (each once, however many of its members are in scope).
+    pub chats: u64,
+    /// Users, groups and memberships recorded from the directory.
+    pub directory_objects: u64,
     /// Whether this run continued an interrupted one.
     pub resumed: bool,
     /// Seconds the run took.
@@ -242,6 +254,22 @@ pub async fn backup(
         Vec::new()
     };
     resources.extend(sites.iter().map(|s| site_resource(&s.id)));
+    let pacer: SharedPacer = Arc::new(TeamsPacer::default());
+    let teams: Vec<Team> = if data.teams {
+        options.teams.clone()
+    } else {
+        Vec::new()
+    };
+    resources.extend(teams.iter().map(|t| team_resource(&t.id)));
+    let (chats, chat_failures) = if data.chats {
+        discover_chats(&graph, &pacer, &mailboxes).await
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    resources.extend(chats.iter().map(|c| chat_resource(&c.id)));
+    if data.directory {
+        resources.insert(DIRECTORY.to_owned());
+    }
     let baseline = match previous.and_then(|r| r.manifest_id.as_deref()) {
         Some(hex) => {
             let id: ManifestId = hex.parse().map_err(|_| {
@@ -295,6 +323,11 @@ pub async fn backup(
         tasks.extend(mailboxes.into_iter().map(Task::Mailbox));
     }
     tasks.extend(sites.iter().cloned().map(Task::Site));
+    tasks.extend(teams.into_iter().map(Task::Team));
+    tasks.extend(chats.into_iter().map(Task::Chat));
+    if data.directory {
+        tasks.push(Task::Directory);
+    }
     tasks.extend(onedrives.into_iter().map(Task::OneDrive));
     progress
         .resources
@@ -315,6 +348,7 @@ pub async fn backup(
         memory: Arc::new(tokio::sync::Semaphore::new(
             crate::context::MEMORY_BUDGET_KIB as usize,
         )),
+        pacer: Arc::clone(&pacer),
     };
     let outcomes: Vec<(Task, Result<Outcome, EngineError>)> = futures::stream::iter(tasks)
         .map(|task| {
@@ -327,8 +361,16 @@ pub async fn backup(
         .buffer_unordered(at_once)
         .collect()
         .await;
-    let mut failures = Vec::new();
+    let mut failures: Vec<FailedItem> = chat_failures
+        .into_iter()
+        .map(|(upn, e)| FailedItem {
+            resource: upn,
+            id: "chats".into(),
+            error: e.to_string(),
+        })
+        .collect();
     let mut cursors = Vec::new();
+    let (mut team_count, mut chat_count, mut directory_objects) = (0, 0, 0);
     let mut without_mailbox = Vec::new();
     let mut without_onedrive = Vec::new();
     let (mut mailbox_count, mut onedrive_count, mut site_count) = (0, 0, 0);
@@ -354,6 +396,18 @@ pub async fn backup(
                 failures.extend(o.failed);
                 cursors.extend(o.cursors.into_iter().map(|(s, c)| (resource.clone(), s, c)));
             }
+            Ok(Outcome::Conversation(o)) => {
+                match task {
+                    Task::Team(_) => team_count += 1,
+                    _ => chat_count += 1,
+                }
+                failures.extend(o.failed);
+                cursors.extend(o.cursors.into_iter().map(|(s, c)| (resource.clone(), s, c)));
+            }
+            Ok(Outcome::Directory(o)) => {
+                directory_objects += o.items;
+                failures.extend(o.failed);
+            }
             Err(e) => {
                 // The run cannot be completed; its checkpoints stay for the next one.
                 let _ = catalog
@@ -373,7 +427,7 @@ pub async fn backup(
         }
     }
     let busiest = ctx.scheduler.busiest().map(|(_, n)| n).unwrap_or(0);
-    let limiter_wait = ctx.scheduler.waited().as_secs_f64();
+    let limiter_wait = (ctx.scheduler.waited() + ctx.pacer.waited()).as_secs_f64();
     let RunContext { writer, .. } = ctx;
     for f in &failures {
         writer.add_failed(f.clone());
@@ -419,6 +473,9 @@ pub async fn backup(
         sites: site_count,
         resource_units: resource_units.spent(),
         resource_units_per_minute: resource_units.per_minute(),
+        teams: team_count,
+        chats: chat_count,
+        directory_objects,
         resumed,
         seconds: clock.elapsed().as_secs_f64(),
         failures: manifest.failed,
@@ -430,12 +487,17 @@ enum Task {
     Mailbox(Mailbox),
     OneDrive(Mailbox),
     Site(Site),
+    Team(Team),
+    Chat(ChatRef),
+    Directory,
 }
 
 /// What a task produced.
 enum Outcome {
     Mailbox(MailboxOutcome),
     Drive(DriveOutcome),
+    Conversation(Finished),
+    Directory(DirectoryOutcome),
 }
 
 impl Task {
@@ -445,6 +507,9 @@ impl Task {
             Task::Mailbox(m) => m.upn.clone(),
             Task::OneDrive(m) => onedrive_resource(&m.upn),
             Task::Site(s) => site_resource(&s.id),
+            Task::Team(t) => team_resource(&t.id),
+            Task::Chat(c) => chat_resource(&c.id),
+            Task::Directory => DIRECTORY.to_owned(),
         }
     }
 
@@ -456,6 +521,13 @@ impl Task {
             Task::Site(s) => crate::drive::sites::backup_site(ctx, ru, s)
                 .await
                 .map(Outcome::Drive),
+            Task::Team(t) => backup_team(ctx, &ctx.pacer, t)
+                .await
+                .map(Outcome::Conversation),
+            Task::Chat(c) => backup_chat(ctx, &ctx.pacer, c)
+                .await
+                .map(Outcome::Conversation),
+            Task::Directory => backup_directory(ctx).await.map(Outcome::Directory),
         }
     }
 }

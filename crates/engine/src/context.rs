@@ -27,6 +27,12 @@ pub struct DataSelection {
     pub onedrive: bool,
     /// SharePoint sites (their libraries and lists).
     pub sharepoint: bool,
+    /// Teams: their channels, messages, replies and inline images.
+    pub teams: bool,
+    /// The chats (1:1, group, meeting) of the users in scope.
+    pub chats: bool,
+    /// The directory: users, groups and distribution lists, their members and owners.
+    pub directory: bool,
 }
 
 impl Default for DataSelection {
@@ -38,6 +44,9 @@ impl Default for DataSelection {
             contacts: true,
             onedrive: false,
             sharepoint: false,
+            teams: false,
+            chats: false,
+            directory: false,
         }
     }
 }
@@ -49,6 +58,10 @@ impl DataSelection {
     }
 }
 
+/// The data types `--data` takes, as an error message lists them.
+const DATA_TYPES: &str =
+    "mail, calendar, contacts, onedrive, sharepoint, teams, chats, groups or directory";
+
 impl std::str::FromStr for DataSelection {
     type Err = String;
 
@@ -59,6 +72,9 @@ impl std::str::FromStr for DataSelection {
             contacts: false,
             onedrive: false,
             sharepoint: false,
+            teams: false,
+            chats: false,
+            directory: false,
         };
         for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
             match part.to_ascii_lowercase().as_str() {
@@ -68,6 +84,10 @@ impl std::str::FromStr for DataSelection {
                 "exchange" => (d.mail, d.calendar, d.contacts) = (true, true, true),
                 "onedrive" | "files" => d.onedrive = true,
                 "sharepoint" | "sites" => d.sharepoint = true,
+                "teams" | "channels" => d.teams = true,
+                "chats" => d.chats = true,
+                // Group and distribution-list membership lives in the directory.
+                "groups" | "directory" | "members" => d.directory = true,
                 "all" => {
                     d = DataSelection {
                         mail: true,
@@ -75,19 +95,20 @@ impl std::str::FromStr for DataSelection {
                         contacts: true,
                         onedrive: true,
                         sharepoint: true,
+                        teams: true,
+                        chats: true,
+                        directory: true,
                     }
                 }
                 other => {
                     return Err(format!(
-                        "unknown data type '{other}'; use mail, calendar, contacts, onedrive or sharepoint (comma-separated), or exchange or all"
+                        "unknown data type '{other}'; use {DATA_TYPES} (comma-separated), or exchange or all"
                     ));
                 }
             }
         }
-        if !(d.exchange() || d.onedrive || d.sharepoint) {
-            return Err(
-                "no data type given; use mail, calendar, contacts, onedrive or sharepoint".into(),
-            );
+        if !(d.exchange() || d.onedrive || d.sharepoint || d.teams || d.chats || d.directory) {
+            return Err(format!("no data type given; use {DATA_TYPES}"));
         }
         Ok(d)
     }
@@ -115,6 +136,8 @@ pub struct BackupOptions {
     /// Resource units per minute to plan with, instead of the tier the tenant's
     /// licence count gives.
     pub resource_units_per_minute: Option<u32>,
+    /// The teams to back up (when `data.teams`).
+    pub teams: Vec<crate::teams::Team>,
 }
 
 impl BackupOptions {
@@ -130,6 +153,7 @@ impl BackupOptions {
             versions: 0,
             sites: Vec::new(),
             resource_units_per_minute: None,
+            teams: Vec::new(),
         }
     }
 }
@@ -178,6 +202,8 @@ pub(crate) struct RunContext {
     pub resource_units: Arc<crate::limiter::ResourceUnits>,
     /// Memory that downloads being stored may hold, in KiB (see [`MEMORY_BUDGET_KIB`]).
     pub memory: Arc<tokio::sync::Semaphore>,
+    /// Teams' per-app limits, shared by the run's team and chat tasks.
+    pub pacer: crate::teams::SharedPacer,
 }
 
 /// What downloads being stored may hold at once across a run: 64 MiB, in KiB. A
@@ -228,7 +254,9 @@ mod tests {
         assert!(d.mail && d.contacts && !d.calendar);
         let d: DataSelection = "onedrive,sharepoint".parse().expect("parses");
         assert!(d.onedrive && d.sharepoint && !d.exchange());
-        assert!("teams".parse::<DataSelection>().is_err());
+        let d: DataSelection = "teams,chats,groups".parse().expect("parses");
+        assert!(d.teams && d.chats && d.directory && !d.exchange() && !d.onedrive);
+        assert!("team-chats".parse::<DataSelection>().is_err());
         assert!("".parse::<DataSelection>().is_err());
     }
 }

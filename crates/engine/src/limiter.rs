@@ -207,9 +207,21 @@ pub struct Slot {
 impl ResourceLimiter {
     /// A limiter with `limits`.
     pub fn new(limits: Limits) -> Self {
+        Self::with_bucket(limits, Bucket::new(&limits, Instant::now()))
+    }
+
+    /// A limiter with `limits` whose budget starts empty: a new run cannot know what
+    /// the service still counts from the one before, so it does not burst.
+    pub fn cold(limits: Limits) -> Self {
+        let mut bucket = Bucket::new(&limits, Instant::now());
+        bucket.tokens = 0.0;
+        Self::with_bucket(limits, bucket)
+    }
+
+    fn with_bucket(limits: Limits, bucket: Bucket) -> Self {
         ResourceLimiter {
             slots: Arc::new(Semaphore::new(limits.concurrency.max(1))),
-            bucket: Mutex::new(Bucket::new(&limits, Instant::now())),
+            bucket: Mutex::new(bucket),
             waited: Mutex::new(Duration::ZERO),
             requests: std::sync::atomic::AtomicU64::new(0),
         }
@@ -261,6 +273,7 @@ fn unreachable_closed() -> ! {
 #[derive(Debug)]
 pub struct Scheduler {
     limits: Limits,
+    cold: bool,
     resources: Mutex<HashMap<String, Arc<ResourceLimiter>>>,
 }
 
@@ -269,17 +282,29 @@ impl Scheduler {
     pub fn new(limits: Limits) -> Self {
         Scheduler {
             limits,
+            cold: false,
             resources: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// A scheduler whose resources' budgets start empty (see [`ResourceLimiter::cold`]).
+    pub fn cold(limits: Limits) -> Self {
+        Scheduler {
+            cold: true,
+            ..Scheduler::new(limits)
         }
     }
 
     /// The limiter of `resource`.
     pub fn resource(&self, resource: &str) -> Arc<ResourceLimiter> {
         let mut map = self.resources.lock().unwrap_or_else(|e| e.into_inner());
-        Arc::clone(
-            map.entry(resource.to_ascii_lowercase())
-                .or_insert_with(|| Arc::new(ResourceLimiter::new(self.limits))),
-        )
+        Arc::clone(map.entry(resource.to_ascii_lowercase()).or_insert_with(|| {
+            Arc::new(if self.cold {
+                ResourceLimiter::cold(self.limits)
+            } else {
+                ResourceLimiter::new(self.limits)
+            })
+        }))
     }
 
     /// The resource that sent the most requests, and how many.

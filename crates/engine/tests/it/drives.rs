@@ -27,7 +27,7 @@ fn onedrive_options(world: &World) -> BackupOptions {
 
 impl World {
     /// `GET /_sim/truth/items?QUERY`, or `None` when the simulator answers 404.
-    async fn truth_query(&self, query: &str) -> Option<Vec<Value>> {
+    pub(crate) async fn truth_query(&self, query: &str) -> Option<Vec<Value>> {
         let r = reqwest::get(format!("{}/_sim/truth/items?{query}", self.sim.base_url))
             .await
             .expect("truth");
@@ -39,7 +39,7 @@ impl World {
     }
 
     /// Records of `resource` of `kind` in the latest run, with their content.
-    async fn latest_records(
+    pub(crate) async fn latest_records(
         &self,
         resource: &str,
         kind: &str,

@@ -5,3 +5,4 @@ use m365vault_engine as engine;
 mod drives;
 mod mail;
 mod support;
+mod teams;
