@@ -1,6 +1,7 @@
 //! Command-line arguments.
 
 pub mod backup;
+pub mod directory;
 pub mod repo;
 
 use std::net::SocketAddr;
@@ -50,10 +51,13 @@ pub enum Command {
     Backup(backup::BackupCommand),
     /// Browse what a backup run holds.
     Ls(backup::LsArgs),
-    /// Export a mailbox of a run to standard files (EML, MBOX).
+    /// Export a mailbox, drive, site, team or chats of a run to standard files.
     Export(backup::ExportArgs),
     /// Put items of a backup back into Microsoft 365.
     Restore(backup::RestoreArgs),
+    /// Groups and distribution lists with their members and owners, from backups.
+    #[command(subcommand)]
+    Directory(directory::DirectoryCommand),
 }
 
 /// `demo`.

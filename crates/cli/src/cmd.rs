@@ -3,6 +3,7 @@
 pub mod backup;
 pub mod connector;
 pub mod demo;
+pub mod directory;
 pub mod repo;
 pub mod setup;
 pub mod sim;

@@ -39,6 +39,7 @@ fn main() -> ExitCode {
         Command::Ls(args) => cmd::backup::ls(&cli, args),
         Command::Export(args) => cmd::backup::export(&cli, args),
         Command::Restore(args) => cmd::backup::restore(&cli, args),
+        Command::Directory(command) => cmd::directory::run(&cli, command),
     };
     match result {
         Ok(code) => code,

@@ -262,7 +262,8 @@ pub async fn backup(
     };
     resources.extend(teams.iter().map(|t| team_resource(&t.id)));
     let (chats, chat_failures) = if data.chats {
-        discover_chats(&graph, &pacer, &mailboxes).await
+        let users = options.chat_users.as_ref().unwrap_or(&mailboxes);
+        discover_chats(&graph, &pacer, users).await
     } else {
         (Vec::new(), Vec::new())
     };

@@ -138,6 +138,8 @@ pub struct BackupOptions {
     pub resource_units_per_minute: Option<u32>,
     /// The teams to back up (when `data.teams`).
     pub teams: Vec<crate::teams::Team>,
+    /// Whose chats to back up (when `data.chats`); the users in scope when `None`.
+    pub chat_users: Option<Vec<crate::scope::Mailbox>>,
 }
 
 impl BackupOptions {
@@ -154,6 +156,7 @@ impl BackupOptions {
             sites: Vec::new(),
             resource_units_per_minute: None,
             teams: Vec::new(),
+            chat_users: None,
         }
     }
 }

@@ -203,10 +203,7 @@ pub(crate) async fn backup_directory(ctx: &RunContext) -> Result<DirectoryOutcom
     Ok(out)
 }
 
-async fn members_and_owners(
-    graph: &GraphClient,
-    group: &str,
-) -> Result<Roster, GraphError> {
+async fn members_and_owners(graph: &GraphClient, group: &str) -> Result<Roster, GraphError> {
     let g = id_segment(group);
     let members = graph
         .get_all::<Value>(&format!("/groups/{g}/members?$top=999"), &[])
@@ -256,8 +253,8 @@ fn names(m: &Membership, group: &str) -> bool {
             .is_some_and(|x| x.eq_ignore_ascii_case(group))
 }
 
-/// The directory as the last run that backed it up at or before `at` saw it (only
-/// `group`, when given).
+/// The directory as the last run that backed it up and had finished by `at` saw it
+/// (only `group`, when given).
 pub async fn snapshot_at(
     repo: &Repository,
     catalog: &dyn catalog::Catalog,
@@ -272,9 +269,9 @@ pub async fn snapshot_at(
         .await?;
     let mut candidates: Vec<_> = runs
         .into_iter()
-        .filter(|r| r.manifest_id.is_some() && r.started_at <= at)
+        .filter(|r| r.manifest_id.is_some() && r.finished_at.is_some_and(|f| f <= at))
         .collect();
-    candidates.sort_by_key(|r| std::cmp::Reverse(r.started_at));
+    candidates.sort_by_key(|r| std::cmp::Reverse(r.finished_at));
     for run in candidates {
         let Some(hex) = run.manifest_id.as_deref() else {
             continue;
@@ -356,7 +353,7 @@ pub async fn snapshot_at(
         });
     }
     Err(EngineError::NotFound(format!(
-        "no backup of the directory at or before {at}; back it up with `m365vault backup run --data directory`"
+        "no backup of the directory had finished by {at}; back it up with `m365vault backup run --data directory`"
     )))
 }
 

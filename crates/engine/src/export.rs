@@ -3,6 +3,7 @@
 //! calendar; one vCard file per contact folder — and a OneDrive or site as its
 //! tree of files ([`files`]).
 
+pub mod conversations;
 pub mod files;
 
 use std::collections::BTreeMap;

@@ -35,10 +35,20 @@ pub struct BackupRunArgs {
     /// Users, or groups whose members, to leave out.
     #[arg(long, value_name = "UPN|GROUP,…", value_delimiter = ',')]
     pub exclude: Vec<String>,
-    /// What to back up: mail, calendar, contacts, onedrive, sharepoint (comma-separated),
-    /// or exchange (the first three) or all.
+    /// What to back up: mail, calendar, contacts, onedrive, sharepoint, teams, chats,
+    /// groups or directory (comma-separated), or exchange (the first three) or all.
+    /// Chats are those of the users in scope; groups (or directory) is every user,
+    /// group and distribution list with its members and owners.
     #[arg(long, value_name = "LIST", default_value = "mail,calendar,contacts")]
     pub data: String,
+    /// Teams to back up with --data teams, by display name or id (comma-separated);
+    /// every team of the tenant when not given.
+    #[arg(long, value_name = "TEAM,…", value_delimiter = ',')]
+    pub teams: Vec<String>,
+    /// Whose chats to back up with --data chats (comma-separated principal names);
+    /// the users in scope when not given.
+    #[arg(long, value_name = "UPN,…", value_delimiter = ',')]
+    pub chat_users: Vec<String>,
     /// SharePoint sites to back up, by URL (https://contoso.sharepoint.com/sites/Sales)
     /// or Graph site id (comma-separated); implies sharepoint in --data.
     #[arg(long, value_name = "URL,…", value_delimiter = ',')]
@@ -103,23 +113,26 @@ pub struct ExportArgs {
     /// The run: its id, a unique prefix of it, or `latest`.
     #[arg(long, value_name = "RUN")]
     pub run: String,
-    /// The user whose mailbox (or, with --data onedrive, OneDrive) to export.
-    #[arg(
-        long,
-        value_name = "UPN",
-        required_unless_present = "site",
-        conflicts_with = "site"
-    )]
+    /// The user whose mailbox (or, with --data onedrive, OneDrive; with --data chats,
+    /// chats) to export.
+    #[arg(long, value_name = "UPN", conflicts_with = "site")]
     pub user: Option<String>,
     /// The SharePoint site to export: its Graph id or URL.
     #[arg(long, value_name = "ID|URL")]
     pub site: Option<String>,
-    /// What of the user to export: mail (the default: the format tells) or onedrive.
+    /// What to export: mail (the default: the format tells), onedrive, teams or chats.
     #[arg(long, value_name = "DATA")]
     pub data: Option<String>,
+    /// With --data teams: only this team (display name or id); every team otherwise.
+    #[arg(long, value_name = "TEAM")]
+    pub team: Option<String>,
+    /// With --data chats: only this chat (its id).
+    #[arg(long, value_name = "ID")]
+    pub chat: Option<String>,
     /// eml (a file per message) or mbox (a file per folder, mboxrd) for mail; ics (a file per
     /// calendar) for events; vcf (a file per contact folder) for contacts; files (the tree)
-    /// or zip (the tree in a zip file) for a OneDrive or a site.
+    /// or zip (the tree in a zip file) for a OneDrive or a site; html (a transcript per
+    /// channel or chat) or json (lossless) for teams and chats.
     #[arg(long, value_name = "FORMAT")]
     pub format: String,
     /// The folder to write into (created if needed), or a FILE.zip to write.
@@ -148,12 +161,7 @@ pub struct RestoreArgs {
     #[arg(long, value_name = "NAME")]
     pub connector: Option<String>,
     /// The user in the backup: their mailbox, or with --drive their OneDrive.
-    #[arg(
-        long,
-        value_name = "UPN",
-        required_unless_present = "site",
-        conflicts_with = "site"
-    )]
+    #[arg(long, value_name = "UPN", conflicts_with = "site")]
     pub user: Option<String>,
     /// Restore the user's OneDrive files (instead of their mailbox).
     #[arg(long)]

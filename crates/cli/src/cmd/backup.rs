@@ -66,7 +66,32 @@ async fn backup_run(cli: &Cli, args: &BackupRunArgs) -> Result<ExitCode> {
     };
     let (repo, location) = repo_cmd::open(&args.repo).await?;
     let catalog = repo_cmd::catalog(cli, &args.repo).await?;
-    let mailboxes = if data.exchange() || data.onedrive {
+    if data.chats
+        && args.users.is_empty()
+        && args.groups.is_empty()
+        && !args.all
+        && args.chat_users.is_empty()
+    {
+        anyhow::bail!(
+            "--data chats backs up the chats of users: name them with --users, --groups, --all or --chat-users"
+        );
+    }
+    let chat_users = if data.chats && !args.chat_users.is_empty() {
+        Some(
+            engine::resolve(
+                &graph,
+                &ScopeSpec {
+                    users: args.chat_users.clone(),
+                    ..ScopeSpec::default()
+                },
+            )
+            .await
+            .context("cannot find the users whose chats to back up (--chat-users)")?,
+        )
+    } else {
+        None
+    };
+    let mailboxes = if data.exchange() || data.onedrive || (data.chats && chat_users.is_none()) {
         engine::resolve(&graph, &scope)
             .await
             .context("cannot work out which users to back up")?
@@ -80,6 +105,13 @@ async fn backup_run(cli: &Cli, args: &BackupRunArgs) -> Result<ExitCode> {
     } else {
         Vec::new()
     };
+    let teams = if data.teams {
+        engine::resolve_teams(&graph, &args.teams)
+            .await
+            .context("cannot work out which teams to back up")?
+    } else {
+        Vec::new()
+    };
     let tenant = spec
         .tenant_guid
         .map(|g| g.to_string())
@@ -89,6 +121,8 @@ async fn backup_run(cli: &Cli, args: &BackupRunArgs) -> Result<ExitCode> {
     options.mailboxes_at_once = args.mailboxes_at_once.max(1);
     options.versions = args.versions;
     options.sites = sites;
+    options.teams = teams;
+    options.chat_users = chat_users;
     options.resource_units_per_minute = args.resource_units_per_minute;
     if !(args.checkpoint_every.is_finite() && args.checkpoint_every >= 0.0) {
         anyhow::bail!("--checkpoint-every takes a number of seconds, such as 30");
@@ -183,6 +217,12 @@ pub fn render_summary(s: &BackupSummary) -> String {
         s.throttled,
         s.seconds,
     );
+    if s.teams + s.chats + s.directory_objects > 0 {
+        out.push_str(&format!(
+            "  {} teams, {} chats, {} directory objects (users, groups, memberships)\n",
+            s.teams, s.chats, s.directory_objects
+        ));
+    }
     if !s.without_mailbox.is_empty() {
         out.push_str(&format!(
             "  without a mailbox (skipped): {}\n",
@@ -364,6 +404,15 @@ fn render_entry(e: &LsEntry) -> String {
 
 /// `export`.
 pub fn export(cli: &Cli, args: &ExportArgs) -> Result<ExitCode> {
+    let data = args.data.as_deref().map(str::to_ascii_lowercase);
+    if matches!(data.as_deref(), Some("teams" | "chats")) {
+        return export_conversations(cli, args, data.as_deref() == Some("teams"));
+    }
+    if args.user.is_none() && args.site.is_none() {
+        anyhow::bail!(
+            "name what to export: --user UPN (a mailbox or OneDrive), --site ID|URL, or --data teams|chats"
+        );
+    }
     let format: ExportFormat = args
         .format
         .parse()
@@ -410,8 +459,81 @@ pub fn export(cli: &Cli, args: &ExportArgs) -> Result<ExitCode> {
     })
 }
 
+/// `export --data teams|chats`.
+fn export_conversations(cli: &Cli, args: &ExportArgs, teams: bool) -> Result<ExitCode> {
+    use engine::export::conversations::{ConversationFilter, ConversationFormat};
+    let format = match args.format.to_ascii_lowercase().as_str() {
+        "html" => ConversationFormat::Html,
+        "json" => ConversationFormat::Json,
+        other => anyhow::bail!(
+            "--format: teams and chats export as html (a transcript per channel or chat) or json, not '{other}'"
+        ),
+    };
+    if teams && (args.user.is_some() || args.chat.is_some()) {
+        anyhow::bail!(
+            "--user and --chat choose chats; with --data teams choose a team with --team"
+        );
+    }
+    if !teams && args.team.is_some() {
+        anyhow::bail!("--team chooses a team; with --data chats use --user or --chat");
+    }
+    let filter = ConversationFilter {
+        teams,
+        team: args.team.clone(),
+        user: args.user.clone(),
+        chat: args.chat.clone(),
+    };
+    let rt = cmd::runtime()?;
+    rt.block_on(async {
+        let (repo, _) = repo_cmd::open(&args.repo).await?;
+        let catalog = repo_cmd::catalog(cli, &args.repo).await?;
+        let run = browse::open_run(&repo, catalog.as_ref(), &args.run).await?;
+        let summary = engine::export::conversations::export_conversations(
+            &repo,
+            &run.manifest,
+            &filter,
+            format,
+            &args.out,
+        )
+        .await?;
+        if cli.json {
+            cmd::print_json(&summary)?;
+        } else {
+            println!(
+                "exported {} messages of {} {} from run {} into {} files under {}",
+                summary.items,
+                summary.files,
+                if teams { "channels" } else { "chats" },
+                run.record.id,
+                summary.files,
+                args.out.display()
+            );
+        }
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
 /// `restore`.
 pub fn restore(cli: &Cli, args: &RestoreArgs) -> Result<ExitCode> {
+    let asked = args.data.to_ascii_lowercase();
+    if asked.split(',').any(|d| d.trim() == "chats") {
+        anyhow::bail!(
+            "chats cannot be restored: Microsoft Graph lets an application import messages only into a team's channels (migration mode), never into chats. Export them instead: m365vault export --run RUN --data chats --user UPN --format html --out DIR"
+        );
+    }
+    if asked
+        .split(',')
+        .any(|d| matches!(d.trim(), "groups" | "directory" | "members"))
+    {
+        anyhow::bail!(
+            "group membership is restored with `m365vault directory restore --group GROUP --at TIME`"
+        );
+    }
+    if args.user.is_none() && args.site.is_none() {
+        anyhow::bail!(
+            "name what to restore: --user UPN (a mailbox, or with --drive a OneDrive) or --site ID|URL"
+        );
+    }
     let collisions: engine::restore::Collisions = args
         .collisions
         .parse()

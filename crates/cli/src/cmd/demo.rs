@@ -16,6 +16,7 @@ use time::OffsetDateTime;
 use crate::cli::{Cli, DemoArgs};
 use crate::cmd;
 use crate::cmd::connector::check;
+use engine::export::conversations::{ConversationFilter, ConversationFormat};
 
 fn connector_for(
     server: &SimServer,
@@ -72,15 +73,15 @@ pub fn run(cli: &Cli, args: &DemoArgs) -> Result<ExitCode> {
         "127.0.0.1:0".parse()?,
     ))?;
     let store = ConnectorStore::open(&dir)?;
-    // One app for mail, calendars, contacts, files, groups and the inventory; a second,
-    // narrower app for Teams, to show what a check says about missing permissions.
+    // One app for everything a backup reads; a second, narrower app for the inventory,
+    // to show what a check says about missing permissions.
     let plan = [
         (
             "demo",
             "full",
-            "mail,calendar,contacts,onedrive,sharepoint,groups,inventory",
+            "mail,calendar,contacts,onedrive,sharepoint,teams-channels,chats,groups",
         ),
-        ("demo-teams", "mail-only", "teams-channels,chats"),
+        ("demo-inventory", "mail-only", "inventory"),
     ];
     let mut reports = Vec::new();
     for (name, app, types) in plan {
@@ -103,6 +104,8 @@ pub fn run(cli: &Cli, args: &DemoArgs) -> Result<ExitCode> {
             "runs": backup.runs,
             "export": {"mailbox": backup.exported_mailbox, "out": backup.export_dir, "files": backup.export.files, "messages": backup.export.items},
             "export_onedrive": {"out": backup.onedrive_dir, "files": backup.onedrive_export.items, "bytes": backup.onedrive_export.bytes},
+            "export_teams": {"team": backup.team, "out": backup.teams_dir, "channels": backup.teams_export.files, "messages": backup.teams_export.items},
+            "export_chats": {"user": backup.exported_mailbox, "out": backup.teams_dir.join("chats"), "chats": backup.chats_export.files, "messages": backup.chats_export.items},
         }))?;
     } else {
         println!("m365vault demo");
@@ -121,12 +124,12 @@ pub fn run(cli: &Cli, args: &DemoArgs) -> Result<ExitCode> {
             "The first connector can back up every data type it serves; the second was registered with an app"
         );
         println!(
-            "that only has mail permissions, so the check names what to grant before Teams channels and chats can be backed up."
+            "that only has mail permissions, so the check names what to grant before the tenant's inventory can be read."
         );
         println!();
         println!(
-            "== m365vault backup run --connector demo --all --data exchange,onedrive --sites {} ==",
-            backup.site
+            "== m365vault backup run --connector demo --all --data mail,onedrive,teams,chats,directory --sites {} --teams \"{}\" --chat-users {} ==",
+            backup.site, backup.team, backup.exported_mailbox
         );
         println!(
             "Repository       {} (passphrase in {})",
@@ -161,6 +164,28 @@ pub fn run(cli: &Cli, args: &DemoArgs) -> Result<ExitCode> {
             crate::cmd::repo::human(backup.onedrive_export.bytes),
             backup.onedrive_dir.display()
         );
+        println!();
+        println!(
+            "== m365vault export --run latest --data teams --team \"{}\" --format html ==",
+            backup.team
+        );
+        println!(
+            "{} messages in {} channel transcripts under {}",
+            backup.teams_export.items,
+            backup.teams_export.files,
+            backup.teams_dir.display()
+        );
+        println!();
+        println!(
+            "== m365vault export --run latest --data chats --user {} --format html ==",
+            backup.exported_mailbox
+        );
+        println!(
+            "{} messages in {} chat transcripts under {}",
+            backup.chats_export.items,
+            backup.chats_export.files,
+            backup.teams_dir.join("chats").display()
+        );
     }
     rt.block_on(server.stop());
     // The demo succeeded when the fully consented connector checks green and the backup is complete.
@@ -186,6 +211,10 @@ struct DemoBackup {
     site: String,
     onedrive_dir: std::path::PathBuf,
     onedrive_export: engine::export::ExportSummary,
+    team: String,
+    teams_dir: std::path::PathBuf,
+    teams_export: engine::export::ExportSummary,
+    chats_export: engine::export::ExportSummary,
 }
 
 /// Backs up every mailbox of the demo tenant, lists the runs and exports one mailbox.
@@ -247,12 +276,23 @@ async fn demo_backup(store: &ConnectorStore, dir: &std::path::Path) -> Result<De
         .or(sites.first())
         .cloned()
         .context("the demo tenant has no SharePoint site")?;
+    // One team, and the chats of one user.
+    let team = engine::resolve_teams(&graph, &[])
+        .await?
+        .into_iter()
+        .next()
+        .context("the demo tenant has no team")?;
     let mut options = engine::BackupOptions::new("demo", tenant);
     options.data.calendar = false;
     options.data.contacts = false;
     options.data.onedrive = true;
     options.data.sharepoint = true;
+    options.data.teams = true;
+    options.data.chats = true;
+    options.data.directory = true;
     options.sites = vec![site.clone()];
+    options.teams = vec![team.clone()];
+    options.chat_users = Some(mailboxes.iter().take(1).cloned().collect());
     let first = mailboxes.first().map(|m| m.upn.clone()).unwrap_or_default();
     let summary = engine::backup(
         graph,
@@ -287,8 +327,36 @@ async fn demo_backup(store: &ConnectorStore, dir: &std::path::Path) -> Result<De
         &onedrive_dir,
     )
     .await?;
+    let teams_dir = dir.join("export").join("teams");
+    let teams_export = engine::export::conversations::export_conversations(
+        &target.repo,
+        &run.manifest,
+        &ConversationFilter {
+            teams: true,
+            team: Some(team.id.clone()),
+            ..ConversationFilter::default()
+        },
+        ConversationFormat::Html,
+        &teams_dir,
+    )
+    .await?;
+    let chats_export = engine::export::conversations::export_conversations(
+        &target.repo,
+        &run.manifest,
+        &ConversationFilter {
+            user: Some(first.clone()),
+            ..ConversationFilter::default()
+        },
+        ConversationFormat::Html,
+        &teams_dir,
+    )
+    .await?;
     Ok(DemoBackup {
         repo: repo_dir,
+        team: team.display_name,
+        teams_dir,
+        teams_export,
+        chats_export,
         passphrase_file,
         summary,
         rendered,

@@ -10,3 +10,4 @@ mod repo;
 mod secrets;
 mod setup;
 mod sim_serve;
+mod teams;
