@@ -9,6 +9,7 @@
 //! properties Graph sets itself; events lose their attendees so that a restore
 //! never sends meeting requests (the backup and exports keep them).
 
+pub mod channels;
 pub mod files;
 
 use std::collections::{BTreeMap, HashMap};

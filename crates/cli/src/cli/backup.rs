@@ -187,9 +187,23 @@ pub struct RestoreArgs {
     /// Items already there: skip (default), copy (restore beside them) or replace.
     #[arg(long, value_name = "RULE", default_value = "skip")]
     pub collisions: String,
-    /// What to restore: mail, calendar, contacts (comma-separated).
+    /// What to restore: mail, calendar, contacts (comma-separated), or teams (a channel:
+    /// --team and --channel).
     #[arg(long, value_name = "LIST", default_value = "mail,calendar,contacts")]
     pub data: String,
+    /// With --data teams: the team in the backup (display name or id).
+    #[arg(long, value_name = "TEAM")]
+    pub team: Option<String>,
+    /// With --data teams: the channel to restore (display name or id); it is re-created as
+    /// a new channel, with its messages' authors and times, through Teams' migration mode.
+    #[arg(long, value_name = "CHANNEL", requires = "team")]
+    pub channel: Option<String>,
+    /// With --data teams: restore into this team instead (display name or id).
+    #[arg(long, value_name = "TEAM", requires = "channel")]
+    pub to_team: Option<String>,
+    /// With --data teams: the new channel's name (default: "<channel> (restored <date>)").
+    #[arg(long, value_name = "NAME", requires = "channel")]
+    pub to_channel: Option<String>,
     /// Only show what would be restored.
     #[arg(long)]
     pub dry_run: bool,

@@ -513,6 +513,53 @@ fn export_conversations(cli: &Cli, args: &ExportArgs, teams: bool) -> Result<Exi
     })
 }
 
+/// `restore --data teams --team T --channel C`.
+async fn restore_channel(
+    cli: &Cli,
+    graph: &graph::GraphClient,
+    repo: &store::Repository,
+    run: &browse::OpenedRun,
+    team: &str,
+    channel: &str,
+    args: &RestoreArgs,
+) -> Result<ExitCode> {
+    let request = engine::restore::channels::ChannelRestore {
+        team: team.to_owned(),
+        channel: channel.to_owned(),
+        to_team: args.to_team.clone(),
+        name: args.to_channel.clone(),
+        dry_run: args.dry_run,
+    };
+    let summary =
+        engine::restore::channels::restore_channel(graph, repo, &run.manifest, &request).await?;
+    if cli.json {
+        cmd::print_json(&summary)?;
+    } else {
+        let verb = if summary.dry_run {
+            "would restore"
+        } else {
+            "restored"
+        };
+        let skipped = if summary.skipped > 0 {
+            format!(" ({} system or deleted messages left out)", summary.skipped)
+        } else {
+            String::new()
+        };
+        println!(
+            "{verb} {} threads, {} replies and {} inline images from run {} into channel '{}'{skipped}",
+            summary.threads, summary.replies, summary.images, run.record.id, summary.channel_name,
+        );
+        for (id, e) in summary.failed.iter().take(20) {
+            println!("  message {id}: {e}");
+        }
+    }
+    Ok(if summary.failed.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_PARTIAL)
+    })
+}
+
 /// `restore`.
 pub fn restore(cli: &Cli, args: &RestoreArgs) -> Result<ExitCode> {
     let asked = args.data.to_ascii_lowercase();
@@ -529,9 +576,20 @@ pub fn restore(cli: &Cli, args: &RestoreArgs) -> Result<ExitCode> {
             "group membership is restored with `m365vault directory restore --group GROUP --at TIME`"
         );
     }
-    if args.user.is_none() && args.site.is_none() {
+    let teams = asked
+        .split(',')
+        .any(|d| matches!(d.trim(), "teams" | "channels"));
+    if teams && (args.team.is_none() || args.channel.is_none()) {
         anyhow::bail!(
-            "name what to restore: --user UPN (a mailbox, or with --drive a OneDrive) or --site ID|URL"
+            "--data teams restores one channel: give --team TEAM --channel CHANNEL (`m365vault ls RUN` lists them)"
+        );
+    }
+    if args.channel.is_some() && !teams {
+        anyhow::bail!("--channel restores a Teams channel: add --data teams");
+    }
+    if !teams && args.user.is_none() && args.site.is_none() {
+        anyhow::bail!(
+            "name what to restore: --user UPN (a mailbox, or with --drive a OneDrive), --site ID|URL, or --data teams --team TEAM --channel CHANNEL"
         );
     }
     let collisions: engine::restore::Collisions = args
@@ -563,6 +621,9 @@ pub fn restore(cli: &Cli, args: &RestoreArgs) -> Result<ExitCode> {
         };
         let spec = store.get(&name)?;
         let graph = connector::graph_client(&spec, store.app_credential(&spec)?)?;
+        if let (Some(team), Some(channel)) = (&args.team, &args.channel) {
+            return restore_channel(cli, &graph, &repo, &run, team, channel, args).await;
+        }
         if args.drive || args.site.is_some() {
             let summary = restore_files(&graph, &repo, &run.manifest, args, collisions).await?;
             return print_restore(cli, &summary, &run.record.id);

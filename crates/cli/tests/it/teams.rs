@@ -206,6 +206,48 @@ async fn teams_and_chats_back_up_and_export_as_transcripts_with_every_message_in
         refused.stderr
     );
 
+    // A channel comes back as a new channel, through migration mode.
+    let team_name = teams["teams"][0]["displayName"]
+        .as_str()
+        .expect("team")
+        .to_owned();
+    let restored = m365vault(
+        &dir,
+        &repo,
+        &[
+            "restore",
+            "--run",
+            "latest",
+            "--data",
+            "teams",
+            "--team",
+            &team_name,
+            "--channel",
+            "General",
+            "--to-channel",
+            "General restored",
+            "--json",
+        ],
+    )
+    .await;
+    assert_eq!(restored.code, 0, "{}{}", restored.stdout, restored.stderr);
+    let r = restored.json();
+    assert!(r["threads"].as_u64() > Some(0), "{r}");
+    let team_id = teams["teams"][0]["id"].as_str().expect("id");
+    let now_there = truth(&sim, &format!("team={team_id}&kind=channelMessage"))
+        .await
+        .iter()
+        .filter(|m| {
+            m["path"]
+                .as_str()
+                .is_some_and(|p| p.starts_with("/General restored/"))
+        })
+        .count() as u64;
+    assert_eq!(
+        now_there,
+        r["threads"].as_u64().unwrap_or(0) + r["replies"].as_u64().unwrap_or(0)
+    );
+
     // Who was in which group, from the backup.
     let show = m365vault(&dir, &repo, &["directory", "show", "--json"]).await;
     assert_eq!(show.code, 0, "{}", show.stderr);

@@ -382,3 +382,121 @@ async fn teams_limits_faults_and_an_interrupted_run_still_give_the_truth() {
         "{throttled} of {requests} requests were throttled by Teams: {stats}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_channel_restores_into_a_new_channel_with_authors_and_times() {
+    let w = world(config(6)).await;
+    let users = w.all().await;
+    let teams = teams_of(&w).await;
+    let mut o = w.options();
+    o.data = "teams".parse().expect("data");
+    o.teams = teams.clone();
+    let s = w.backup_with(users, o).await;
+    assert_eq!(s.status, "complete", "{s:?}");
+    let team = &teams[0];
+    let resource = format!("team:{}", team.id.to_ascii_lowercase());
+    let channels = w.latest_records(&resource, "channel").await;
+    let (channel, _) = channels
+        .iter()
+        .find(|(r, _)| r.meta["displayName"] == "General")
+        .expect("a General channel");
+    // What can be imported: people's messages (not system events), live ones, and
+    // deleted top-level messages that hold replies (with what they said).
+    let records: Vec<(store::ItemRecord, Value)> = w
+        .latest_records(&resource, "channelMessage")
+        .await
+        .into_iter()
+        .filter(|(r, _)| r.meta["container"] == channel.id.as_str())
+        .map(|(r, bytes)| (r, serde_json::from_slice(&bytes).expect("json")))
+        .collect();
+    let people = |r: &store::ItemRecord, m: &Value| {
+        m["messageType"] == "message"
+            && m.pointer("/from/user/id").is_some()
+            && r.meta["threadId"].is_string()
+    };
+    let holding: BTreeSet<String> = records
+        .iter()
+        .filter(|(r, m)| {
+            people(r, m)
+                && r.meta["threadId"] != r.meta["messageId"]
+                && r.meta.get("deletedDateTime").is_none()
+        })
+        .map(|(r, _)| r.meta["threadId"].as_str().expect("thread").to_owned())
+        .collect();
+    let mut expected = BTreeSet::new();
+    for (r, m) in &records {
+        let root = r.meta["threadId"] == r.meta["messageId"];
+        let live = r.meta.get("deletedDateTime").is_none();
+        let kept =
+            live || (root && holding.contains(r.meta["messageId"].as_str().unwrap_or_default()));
+        if people(r, m) && kept {
+            expected.insert((
+                m["createdDateTime"].as_str().expect("time").to_owned(),
+                m.pointer("/from/user/id")
+                    .and_then(Value::as_str)
+                    .expect("from")
+                    .to_owned(),
+            ));
+        }
+    }
+    let run = crate::engine::browse::open_run(&w.target.repo, w.target.catalog.as_ref(), "latest")
+        .await
+        .expect("run");
+    let request = crate::engine::restore::channels::ChannelRestore {
+        team: team.display_name.clone(),
+        channel: "General".into(),
+        to_team: None,
+        name: Some("General (restored)".into()),
+        dry_run: false,
+    };
+    let done = crate::engine::restore::channels::restore_channel(
+        &w.graph,
+        &w.target.repo,
+        &run.manifest,
+        &request,
+    )
+    .await
+    .expect("restore");
+    assert!(done.failed.is_empty(), "{done:?}");
+    let channel_id = done.channel_id.clone().expect("new channel");
+    // Read the new channel back from Microsoft 365.
+    let mut got = BTreeSet::new();
+    let mut next = Some(format!(
+        "/teams/{}/channels/{}/messages?$top=50&$expand=replies",
+        team.id,
+        urlencoding(&channel_id)
+    ));
+    while let Some(url) = next.take() {
+        let page: model::wire::Page<Value> = w.graph.get_page(&url, &[]).await.expect("page");
+        for m in page.value {
+            for x in std::iter::once(&m).chain(m["replies"].as_array().into_iter().flatten()) {
+                got.insert((
+                    x["createdDateTime"].as_str().expect("time").to_owned(),
+                    x.pointer("/from/user/id")
+                        .and_then(Value::as_str)
+                        .expect("from")
+                        .to_owned(),
+                ));
+            }
+        }
+        next = page.next_link;
+    }
+    assert_eq!(got.len() as u64, done.threads + done.replies);
+    assert_eq!(got, expected, "every message, with its author and time");
+    let images = w
+        .truth_query(&format!("team={}&kind=hostedContent", team.id))
+        .await
+        .expect("truth")
+        .iter()
+        .filter(|v| {
+            v["path"]
+                .as_str()
+                .is_some_and(|p| p.starts_with("/General (restored)/"))
+        })
+        .count();
+    assert_eq!(images as u64, done.images, "inline images came along");
+}
+
+fn urlencoding(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
