@@ -2,7 +2,7 @@
 //! the manifest, then record the run, its item versions and its cursors in the
 //! catalog. A run interrupted at any point is resumed by the next one.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -14,7 +14,7 @@ use store::manifest::FailedItem;
 use store::{ManifestId, Repository, RunOutcome, RunWriter, WriteOptions};
 use time::OffsetDateTime;
 
-use crate::baseline::Baseline;
+use crate::baseline::{Baseline, data_kind};
 use crate::checkpoint::Checkpointer;
 use crate::context::{BackupOptions, Progress, RunContext};
 use crate::directory::{DIRECTORY, DirectoryOutcome, backup_directory};
@@ -203,8 +203,9 @@ pub async fn backup(
         },
         None => None,
     };
-    // The run this one builds on (listed again: the interrupted run may just have been recorded).
-    let previous = catalog
+    // The runs this one builds on, newest first (listed again: the interrupted run may
+    // just have been recorded).
+    let previous: Vec<ManifestId> = catalog
         .list_runs(&RunFilter {
             repository_id: Some(repository_id.clone()),
             connector: Some(options.connector.clone()),
@@ -213,10 +214,18 @@ pub async fn backup(
         })
         .await?
         .into_iter()
-        .find(|r| {
-            r.manifest_id.is_some() && matches!(r.status, RunStatus::Success | RunStatus::Partial)
-        });
-    let previous = previous.as_ref();
+        .filter(|r| matches!(r.status, RunStatus::Success | RunStatus::Partial))
+        .filter_map(|r| {
+            let hex = r.manifest_id?;
+            match hex.parse::<ManifestId>() {
+                Ok(id) => Some(id),
+                Err(_) => {
+                    tracing::warn!(manifest = hex, "the catalog names a manifest id that is not one; `m365vault repo rebuild-catalog` repairs it");
+                    None
+                }
+            }
+        })
+        .collect();
     let resumed = unfinished.is_some();
     let (run_id, started) = match unfinished {
         Some(r) => {
@@ -271,27 +280,18 @@ pub async fn backup(
     if data.directory {
         resources.insert(DIRECTORY.to_owned());
     }
-    let baseline = match previous.and_then(|r| r.manifest_id.as_deref()) {
-        Some(hex) => {
-            let id: ManifestId = hex.parse().map_err(|_| {
-                EngineError::NotFound(format!(
-                    "the catalog names manifest {hex}, which is not a manifest id; run `m365vault repo rebuild-catalog`"
-                ))
-            })?;
-            match repo.read_manifest(id).await {
-                Ok(m) => Baseline::load(&repo, &m, &resources).await?,
-                Err(e) => {
-                    tracing::warn!(manifest = hex, error = %e, "the previous run cannot be read; reading everything again");
-                    Baseline::empty()
-                }
-            }
-        }
-        None => Baseline::empty(),
-    };
+    let baseline = Baseline::load_runs(&repo, &previous, &resources).await?;
     let mut labels = BTreeMap::new();
     labels.insert("connector".to_owned(), options.connector.clone());
     labels.insert("tenant".to_owned(), options.tenant_id.clone());
     labels.insert("kind".to_owned(), "backup".to_owned());
+    // The kinds of data this run covers: the next runs take each kind's records from
+    // the newest run that backed it up.
+    let kinds: BTreeSet<&str> = resources.iter().map(|r| data_kind(r)).collect();
+    labels.insert(
+        "data".to_owned(),
+        kinds.into_iter().collect::<Vec<_>>().join(","),
+    );
     let writer = RunWriter::start_at(
         Arc::clone(&repo),
         run_id.clone(),

@@ -17,11 +17,13 @@ use crate::error::EngineError;
 /// Byte ranges of the spool file, by resource.
 type Spans = HashMap<String, Vec<(u64, u64)>>;
 
-/// The previous run's records of the resources in scope.
+/// The previous runs' records of the resources in scope: each resource's from the
+/// newest run that backed it up (runs with other scopes — Teams hourly, mail daily —
+/// do not hide each other's records).
 #[derive(Debug, Default)]
 pub struct Baseline {
-    /// The run, when there is one.
-    pub run_id: Option<String>,
+    /// The run each resource's records come from.
+    runs: HashMap<String, String>,
     spool: Option<(tempfile::TempPath, Spans)>,
     failed: HashMap<String, Vec<FailedItem>>,
 }
@@ -38,45 +40,39 @@ impl Baseline {
         manifest: &Manifest,
         resources: &HashSet<String>,
     ) -> Result<Self, EngineError> {
-        let file = tempfile::NamedTempFile::new().map_err(EngineError::io(
-            "creating a temporary file for the previous run",
-        ))?;
-        let (std_file, path) = file.into_parts();
-        let mut out = BufWriter::new(tokio::fs::File::from_std(std_file));
-        let mut ranges: HashMap<String, Vec<(u64, u64)>> = HashMap::new();
-        let mut offset = 0u64;
-        let mut items = repo.items(manifest);
-        while let Some(record) = items.next().await? {
-            if record.deleted.is_some() || !resources.contains(&record.resource) {
-                continue;
+        let mut b = Loader::new(resources).await?;
+        b.take(repo, manifest).await?;
+        b.finish().await
+    }
+
+    /// Spools, for each kind of data in scope (mailboxes, OneDrives, sites, teams,
+    /// chats, the directory), the records of the newest of `manifests` (newest first)
+    /// that backed that kind up (its `data` label; a run without one covered
+    /// everything). So a Teams-only run does not hide the mailboxes from the next
+    /// mail run. Manifests that cannot be read are skipped with a warning.
+    pub async fn load_runs(
+        repo: &Repository,
+        manifests: &[store::ManifestId],
+        resources: &HashSet<String>,
+    ) -> Result<Self, EngineError> {
+        let mut b = Loader::new(resources).await?;
+        for id in manifests {
+            if b.unsettled.is_empty() {
+                break;
             }
-            let line = record.to_line();
-            out.write_all(&line)
-                .await
-                .map_err(EngineError::io("spooling the previous run"))?;
-            let end = offset + line.len() as u64;
-            let spans = ranges.entry(record.resource).or_default();
-            match spans.last_mut() {
-                Some(last) if last.1 == offset => last.1 = end,
-                _ => spans.push((offset, end)),
+            match repo.read_manifest(*id).await {
+                Ok(m) => b.take(repo, &m).await?,
+                Err(e) => {
+                    tracing::warn!(manifest = %id, error = %e, "an earlier run cannot be read; what it held is read again");
+                }
             }
-            offset = end;
         }
-        out.flush()
-            .await
-            .map_err(EngineError::io("spooling the previous run"))?;
-        let mut failed: HashMap<String, Vec<FailedItem>> = HashMap::new();
-        for f in &manifest.failed {
-            failed
-                .entry(f.resource.clone())
-                .or_default()
-                .push(f.clone());
-        }
-        Ok(Baseline {
-            run_id: Some(manifest.run_id.clone()),
-            spool: Some((path, ranges)),
-            failed,
-        })
+        b.finish().await
+    }
+
+    /// The run `resource`'s records come from: cursors saved by that run continue it.
+    pub fn run_for(&self, resource: &str) -> Option<&str> {
+        self.runs.get(resource).map(String::as_str)
     }
 
     /// The live items `resource` had in the previous run, by id.
@@ -123,6 +119,117 @@ impl Baseline {
     /// Items of `resource` the previous run could not read (retried by this one).
     pub fn failed(&self, resource: &str) -> &[FailedItem] {
         self.failed.get(resource).map(Vec::as_slice).unwrap_or(&[])
+    }
+}
+
+/// The kind of data a resource is, as runs' `data` label names it.
+pub fn data_kind(resource: &str) -> &'static str {
+    match resource.split_once(':').map(|(p, _)| p) {
+        Some("onedrive") => "onedrive",
+        Some("site") => "sharepoint",
+        Some("team") => "teams",
+        Some("chat") => "chats",
+        _ if resource == crate::directory::DIRECTORY => "directory",
+        _ => "exchange",
+    }
+}
+
+/// Builds a [`Baseline`] from one or more runs.
+struct Loader<'r> {
+    resources: &'r HashSet<String>,
+    /// Kinds of data in scope not yet taken from a run.
+    unsettled: HashSet<&'static str>,
+    out: BufWriter<tokio::fs::File>,
+    path: tempfile::TempPath,
+    ranges: Spans,
+    runs: HashMap<String, String>,
+    failed: HashMap<String, Vec<FailedItem>>,
+    offset: u64,
+}
+
+impl<'r> Loader<'r> {
+    async fn new(resources: &'r HashSet<String>) -> Result<Self, EngineError> {
+        let file = tempfile::NamedTempFile::new().map_err(EngineError::io(
+            "creating a temporary file for the previous run",
+        ))?;
+        let (std_file, path) = file.into_parts();
+        Ok(Loader {
+            resources,
+            unsettled: resources.iter().map(|r| data_kind(r)).collect(),
+            out: BufWriter::new(tokio::fs::File::from_std(std_file)),
+            path,
+            ranges: HashMap::new(),
+            runs: HashMap::new(),
+            failed: HashMap::new(),
+            offset: 0,
+        })
+    }
+
+    /// Takes the records of the kinds of data still unsettled that `manifest` covers.
+    async fn take(&mut self, repo: &Repository, manifest: &Manifest) -> Result<(), EngineError> {
+        let covered: HashSet<&'static str> = match manifest.labels.get("data") {
+            Some(list) => self
+                .unsettled
+                .iter()
+                .copied()
+                .filter(|k| list.split(',').any(|d| d == *k))
+                .collect(),
+            None => self.unsettled.clone(),
+        };
+        if covered.is_empty() {
+            return Ok(());
+        }
+        let mut items = repo.items(manifest);
+        while let Some(record) = items.next().await? {
+            if !self.resources.contains(&record.resource)
+                || !covered.contains(data_kind(&record.resource))
+            {
+                continue;
+            }
+            self.runs
+                .entry(record.resource.clone())
+                .or_insert_with(|| manifest.run_id.clone());
+            if record.deleted.is_some() {
+                continue;
+            }
+            let line = record.to_line();
+            self.out
+                .write_all(&line)
+                .await
+                .map_err(EngineError::io("spooling the previous run"))?;
+            let end = self.offset + line.len() as u64;
+            let spans = self.ranges.entry(record.resource).or_default();
+            match spans.last_mut() {
+                Some(last) if last.1 == self.offset => last.1 = end,
+                _ => spans.push((self.offset, end)),
+            }
+            self.offset = end;
+        }
+        for f in &manifest.failed {
+            if covered.contains(data_kind(&f.resource)) && self.resources.contains(&f.resource) {
+                self.runs
+                    .entry(f.resource.clone())
+                    .or_insert_with(|| manifest.run_id.clone());
+                self.failed
+                    .entry(f.resource.clone())
+                    .or_default()
+                    .push(f.clone());
+            }
+        }
+        self.unsettled.retain(|k| !covered.contains(k));
+        Ok(())
+    }
+
+    async fn finish(mut self) -> Result<Baseline, EngineError> {
+        self.out
+            .flush()
+            .await
+            .map_err(EngineError::io("spooling the previous run"))?;
+        Ok(Baseline {
+            runs: self.runs,
+            spool: Some((self.path, self.ranges)),
+            failed: self.failed,
+        })
     }
 }
 

@@ -209,6 +209,26 @@ pub(crate) struct RunContext {
     pub pacer: crate::teams::SharedPacer,
 }
 
+impl RunContext {
+    /// The saved cursor of `scope` in `resource`, if it continues the run the
+    /// resource's baseline records come from (any other would skip changes).
+    pub(crate) async fn cursor(
+        &self,
+        resource: &str,
+        scope: &str,
+    ) -> Result<Option<String>, crate::error::EngineError> {
+        let Some(run) = self.baseline.run_for(resource) else {
+            return Ok(None);
+        };
+        let c = self
+            .catalog
+            .get_cursor(&self.options.connector, resource, scope)
+            .await?;
+        Ok(c.filter(|c| c.run_id.as_deref() == Some(run))
+            .map(|c| c.cursor))
+    }
+}
+
 /// What downloads being stored may hold at once across a run: 64 MiB, in KiB. A
 /// download reserves what it can hold (its size, three times over up to 12 MiB: the
 /// chunk being cut and two sealed chunks waiting for the pack) before its body is

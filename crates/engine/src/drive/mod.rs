@@ -186,16 +186,7 @@ impl<'a> ResourceRun<'a> {
 
     /// The saved delta link of `scope`, if it continues the baseline run.
     pub(crate) async fn cursor(&self, scope: &str) -> Result<Option<String>, EngineError> {
-        let Some(baseline) = &self.ctx.baseline.run_id else {
-            return Ok(None);
-        };
-        let c = self
-            .ctx
-            .catalog
-            .get_cursor(&self.ctx.options.connector, &self.resource, scope)
-            .await?;
-        Ok(c.filter(|c| c.run_id.as_deref() == Some(baseline.as_str()))
-            .map(|c| c.cursor))
+        self.ctx.cursor(&self.resource, scope).await
     }
 
     /// Flushes if a checkpoint is due and saves what became durable.

@@ -302,16 +302,7 @@ impl MailboxRun<'_> {
 
     /// The saved delta link of `folder`, if it continues the baseline run.
     async fn cursor(&self, folder: &str) -> Result<Option<String>, EngineError> {
-        let Some(baseline) = &self.ctx.baseline.run_id else {
-            return Ok(None);
-        };
-        let c = self
-            .ctx
-            .catalog
-            .get_cursor(&self.ctx.options.connector, self.resource(), folder)
-            .await?;
-        Ok(c.filter(|c| c.run_id.as_deref() == Some(baseline.as_str()))
-            .map(|c| c.cursor))
+        self.ctx.cursor(self.resource(), folder).await
     }
 
     async fn folder(&mut self, c: &Collection, f: &Folder) -> Result<(), Failure> {

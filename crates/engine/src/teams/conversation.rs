@@ -450,16 +450,7 @@ impl<'a> Conversation<'a> {
 
     /// The saved cursor of `scope`, if it continues the baseline run.
     pub(crate) async fn cursor(&self, scope: &str) -> Result<Option<String>, EngineError> {
-        let Some(baseline) = &self.ctx.baseline.run_id else {
-            return Ok(None);
-        };
-        let c = self
-            .ctx
-            .catalog
-            .get_cursor(&self.ctx.options.connector, &self.resource, scope)
-            .await?;
-        Ok(c.filter(|c| c.run_id.as_deref() == Some(baseline.as_str()))
-            .map(|c| c.cursor))
+        self.ctx.cursor(&self.resource, scope).await
     }
 
     /// Adds the records to the run, together and in a stable order: (items, bytes).

@@ -500,3 +500,22 @@ async fn a_channel_restores_into_a_new_channel_with_authors_and_times() {
 fn urlencoding(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_teams_run_between_mail_runs_keeps_the_mail_runs_incremental() {
+    let w = world(config(4)).await;
+    let users = w.all().await;
+    let first = w.backup(users.clone()).await;
+    assert!(first.items_read > 0, "{first:?}");
+    let mut o = w.options();
+    o.data = "directory".parse().expect("data");
+    let between = w.backup_with(users.clone(), o).await;
+    assert_eq!(between.status, "complete");
+    let again = w.backup(users.clone()).await;
+    assert_eq!(again.status, "complete", "{again:?}");
+    assert_eq!(
+        again.items_read, 0,
+        "nothing changed in the mailboxes since the first run: {again:?}"
+    );
+    assert_eq!(again.items, first.items, "every message is listed again");
+}
