@@ -101,6 +101,12 @@ mod tests {
     use super::*;
 
     #[test]
+    fn checksums_match_known_values() {
+        assert_eq!(crc32(b"123456789"), 0xCBF4_3926);
+        assert_eq!(adler32(b"Wikipedia"), 0x11E6_0398);
+    }
+
+    #[test]
     fn pngs_are_well_formed_and_deterministic() {
         let a = png(7, 20, 10);
         assert_eq!(a, png(7, 20, 10));
