@@ -7,6 +7,7 @@ pub mod directory;
 pub mod repo;
 pub mod setup;
 pub mod sim;
+pub mod teams;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
