@@ -281,3 +281,131 @@ async fn teams_and_chats_back_up_and_export_as_transcripts_with_every_message_in
         early.stderr
     );
 }
+
+/// `backup run --data teams,chats` under Teams' limits, with faults, killed with
+/// SIGKILL at random moments, then run to the end: complete, every live channel
+/// message of the truth is in the export, and Teams refused under 1% of requests.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_teams_backup_killed_and_resumed_with_faults_holds_every_message() {
+    let config = SimConfig {
+        seed: 23,
+        users: 6,
+        mail_scale: 0.01,
+        ..SimConfig::default()
+    };
+    let sim = SimServer::start(config, "127.0.0.1:0".parse().expect("addr"))
+        .await
+        .expect("simulator");
+    let r = reqwest::Client::new()
+        .post(format!("{}/_sim/faults", sim.base_url))
+        .json(&serde_json::json!({"seed": 5, "server_error": 0.03, "reset": 0.01, "expired_delta": 0.2, "retry_after_secs": 0}))
+        .send()
+        .await
+        .expect("faults");
+    assert_eq!(r.status(), 200);
+    let dir = Dir::new();
+    let repo = dir.path().join("repo");
+    dir.add(
+        &sim,
+        "contoso",
+        "full",
+        &["--data-types", "teams-channels,chats"],
+    )
+    .await;
+    let init = m365vault(&dir, &repo, &["repo", "init"]).await;
+    assert_eq!(init.code, 0, "{}", init.stderr);
+    let repo_s = repo.display().to_string();
+    let args = [
+        "backup",
+        "run",
+        "--connector",
+        "contoso",
+        "--all",
+        "--data",
+        "teams,chats",
+        "--checkpoint-every",
+        "0.1",
+        "--json",
+    ];
+    let env = [
+        ("M365VAULT_REPO", repo_s.as_str()),
+        ("M365VAULT_PASSPHRASE", PASS),
+    ];
+    dir.kill_repeatedly(&args, &env, 5, 0x7ea5_0c4a_11ed_0001, 400..2500)
+        .await;
+    let last = m365vault(&dir, &repo, &args).await;
+    assert_eq!(last.code, 0, "{}{}", last.stdout, last.stderr);
+    let result = last.json();
+    assert_eq!(result["status"], "complete", "{result}");
+    assert_eq!(result["resumed"], true, "{result}");
+
+    let out = dir.path().join("json");
+    let out_s = out.display().to_string();
+    let export = m365vault(
+        &dir,
+        &repo,
+        &[
+            "export", "--run", "latest", "--data", "teams", "--format", "json", "--out", &out_s,
+        ],
+    )
+    .await;
+    assert_eq!(export.code, 0, "{}", export.stderr);
+    let summary: Value = reqwest::get(format!("{}/_sim/truth/summary", sim.base_url))
+        .await
+        .expect("summary")
+        .json()
+        .await
+        .expect("json");
+    let mut checked = 0;
+    for team in summary["teams"].as_array().expect("teams") {
+        let id = team["id"].as_str().expect("id");
+        let name = team["displayName"].as_str().expect("name");
+        let mut expected: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for m in truth(&sim, &format!("team={id}&kind=channelMessage")).await {
+            let channel = m["path"]
+                .as_str()
+                .expect("path")
+                .split('/')
+                .nth(1)
+                .expect("channel");
+            expected
+                .entry(channel.to_owned())
+                .or_default()
+                .push(m["id"].as_str().expect("id").to_owned());
+        }
+        for (channel, mut ids) in expected {
+            let file = out.join(name).join(format!("{channel}.json"));
+            let doc: Value = serde_json::from_slice(
+                &std::fs::read(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display())),
+            )
+            .expect("json");
+            let mut got = Vec::new();
+            for t in doc["threads"].as_array().expect("threads") {
+                for m in std::iter::once(&t["message"])
+                    .chain(t["replies"].as_array().into_iter().flatten())
+                {
+                    if m["deletedDateTime"].is_null() {
+                        got.push(m["id"].as_str().expect("id").to_owned());
+                    }
+                }
+            }
+            got.sort();
+            ids.sort();
+            assert_eq!(got, ids, "live messages of {name} › {channel}");
+            checked += ids.len();
+        }
+    }
+    assert!(checked > 50, "enough messages to be interrupted: {checked}");
+    let stats: Value = reqwest::get(format!("{}/_sim/stats", sim.base_url))
+        .await
+        .expect("stats")
+        .json()
+        .await
+        .expect("json");
+    let throttled = stats["teams_throttled"].as_u64().unwrap_or(0) as f64;
+    let requests = stats["requests_total"].as_u64().unwrap_or(1) as f64;
+    assert!(
+        throttled < 0.01 * requests,
+        "Teams refused {throttled} of {requests} requests: {stats}"
+    );
+}
