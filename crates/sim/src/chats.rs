@@ -257,14 +257,12 @@ impl Catalog {
     }
 }
 
-/// The chats, the group conversations, and the export API's evaluation quota.
+/// The chats and the group conversations.
 #[derive(Default)]
 pub struct Chats {
     catalog: Mutex<Option<Catalog>>,
     /// Microsoft 365 group conversations, generated per group on first use.
     pub conversations: conversations::Conversations,
-    /// Messages returned by `getAllMessages` in evaluation mode, per app and month.
-    pub evaluation: Mutex<HashMap<String, (i32, u8, u64)>>,
 }
 
 impl Chats {

@@ -390,12 +390,10 @@ pub fn team_index(t: &Tenant, id: &str) -> Option<usize> {
     t.group(id).map(|(i, _)| i).filter(|&i| has_team(t, i))
 }
 
-/// Every team generated so far, and the evaluation-mode quota of
-/// `getAllMessages` per app and month.
+/// Every team generated so far.
 #[derive(Default)]
 pub struct Teams {
     teams: Mutex<HashMap<usize, SharedTeam>>,
-    evaluation: Mutex<HashMap<(String, i32, u8), u64>>,
 }
 
 impl Teams {
@@ -416,30 +414,6 @@ impl Teams {
     /// Whether the team of group `index` has been generated.
     pub fn is_open(&self, index: usize) -> bool {
         self.lock_map().contains_key(&index)
-    }
-
-    /// Charges `messages` to `app_id`'s evaluation quota of the month of
-    /// `now`; false (nothing charged) when that would pass `quota`.
-    pub fn charge_evaluation(
-        &self,
-        app_id: &str,
-        now: OffsetDateTime,
-        messages: u64,
-        quota: u64,
-    ) -> bool {
-        let mut m = self.evaluation.lock().unwrap_or_else(|e| e.into_inner());
-        let used = m
-            .entry((
-                app_id.to_ascii_lowercase(),
-                now.year(),
-                u8::from(now.month()),
-            ))
-            .or_default();
-        if *used + messages > quota {
-            return false;
-        }
-        *used += messages;
-        true
     }
 
     fn lock_map(&self) -> MutexGuard<'_, HashMap<usize, SharedTeam>> {

@@ -2,14 +2,12 @@
 //! every message of every chat the user is in, with a
 //! `lastModifiedDateTime gt … and lastModifiedDateTime lt …` window.
 //!
-//! Licensing and payment follow Microsoft's "Payment models and licensing
-//! requirements for Microsoft Teams APIs": `model=A` needs the named user to
-//! hold a licence with Communications DLP (Microsoft 365 E5 here), else 402;
-//! `model=B` has no licence requirement; without `model` the call runs in
-//! evaluation mode, 500 messages per app per tenant per calendar month (a page
-//! that returns nothing counts as one), after which it answers 402.
+//! The Teams export APIs are no longer metered since 25 August 2025
+//! (<https://learn.microsoft.com/graph/teams-licenses>): there is no monthly
+//! quota, no licence check and no 402. `model=A` and `model=B` (kept for apps
+//! configured for billing) are accepted and change nothing; any other `model`
+//! is a 400.
 
-use axum::Extension;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::Response;
@@ -20,85 +18,37 @@ use super::{Context, not_found, page_body, ready};
 use crate::chats::generate::millis;
 use crate::chats::{lock, render};
 use crate::failure::{GraphFailure, GraphResult};
-use crate::graph::auth::Principal;
 use crate::graph::odata::{Collection, Query};
 use crate::state::AppState;
-use crate::tenant::Tenant;
 
-/// Messages an app may read per tenant per month in evaluation mode.
-pub const EVALUATION_QUOTA: u64 = 500;
-
-/// The payment model of a request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Model {
-    A,
-    B,
-    Evaluation,
-}
-
-fn payment_required(message: String) -> GraphFailure {
-    GraphFailure::new(StatusCode::PAYMENT_REQUIRED, "PaymentRequired", message)
-}
-
-fn model(query: &Query) -> GraphResult<Model> {
+/// Checks the optional `model` of a request: `A` or `B` (case-insensitive),
+/// which no longer change anything.
+fn check_model(query: &Query) -> GraphResult<()> {
     let Some((_, value)) = query
         .pairs
         .iter()
         .find(|(k, _)| k.eq_ignore_ascii_case("model"))
     else {
-        return Ok(Model::Evaluation);
+        return Ok(());
     };
     match value.trim() {
-        v if v.eq_ignore_ascii_case("A") => Ok(Model::A),
-        v if v.eq_ignore_ascii_case("B") => Ok(Model::B),
+        v if v.eq_ignore_ascii_case("A") || v.eq_ignore_ascii_case("B") => Ok(()),
         v => Err(bad_request(format!(
             "Query parameter 'model' does not support value '{v}' for this API. Use billing model 'A' or 'B'."
         ))),
     }
 }
 
-/// Whether user `index` holds a licence that includes Communications DLP.
-fn dlp_licensed(t: &Tenant, index: usize) -> bool {
-    t.users[index].licenses.iter().any(|l| {
-        t.skus
-            .iter()
-            .any(|s| s.sku_id == *l && s.part_number.contains("E5"))
-    })
-}
-
-/// Charges `count` messages (at least one) to the app's evaluation quota.
-fn charge_evaluation(state: &AppState, app: &str, count: usize) -> GraphResult<()> {
-    let now = state.now();
-    let month = (now.year(), u8::from(now.month()));
-    let mut quota = state
-        .chats
-        .evaluation
-        .lock()
-        .unwrap_or_else(|e| e.into_inner());
-    let entry = quota.entry(app.to_owned()).or_insert((month.0, month.1, 0));
-    if (entry.0, entry.1) != month {
-        *entry = (month.0, month.1, 0);
-    }
-    if entry.2 >= EVALUATION_QUOTA {
-        return Err(payment_required(
-            "Evaluation capacity for the month has exceeded. To continue beyond the evaluation limits complete billing onboarding, see https://aka.ms/teams-api-payment-requirements for details.".into(),
-        ));
-    }
-    entry.2 += count.max(1) as u64;
-    Ok(())
-}
-
 /// `GET /users/{id}/chats/getAllMessages`.
 pub async fn all_messages(
     State(state): State<AppState>,
-    Extension(principal): Extension<Principal>,
     Path(user): Path<String>,
     uri: Uri,
     headers: HeaderMap,
 ) -> GraphResult<Response> {
     let query = Query::parse(&uri, &headers);
     let size = query::top(&query)?;
-    let model = model(&query)?;
+    check_model(&query)?;
     let range = match &query.filter {
         Some(raw) => query::date_filter(raw, DateKey::Modified, &["gt", "lt"])?,
         None => Default::default(),
@@ -117,17 +67,11 @@ pub async fn all_messages(
         }
         None => None,
     };
-    let (index, licensed) = {
+    let index = {
         let t = state.tenant();
         let index = t.user(&user).map(|(i, _)| i);
-        let index = index.ok_or_else(|| not_found(&format!("User '{user}'")))?;
-        (index, dlp_licensed(&t, index))
+        index.ok_or_else(|| not_found(&format!("User '{user}'")))?
     };
-    if model == Model::A && !licensed {
-        return Err(payment_required(format!(
-            "User '{user}' needs a valid license to access this API with model=A: a licence with Microsoft Communications DLP, such as Microsoft 365 E5. See https://aka.ms/teams-api-payment-requirements for details."
-        )));
-    }
     ready(&state).await?;
     let worker = state.clone();
     let rows = tokio::task::spawn_blocking(move || {
@@ -161,10 +105,6 @@ pub async fn all_messages(
             e.to_string(),
         )
     })?;
-    let count = rows.len().min(size);
-    if model == Model::Evaluation {
-        charge_evaluation(&state, principal.app_id(), count)?;
-    }
     let base = state.base_url();
     let next = (rows.len() > size).then(|| {
         let (ms, chat, id, _) = &rows[size - 1];

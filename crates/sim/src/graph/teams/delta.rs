@@ -13,13 +13,14 @@
 //!
 //! `getAllMessages` returns every message and reply of every channel,
 //! oldest change first, with `$filter` on `lastModifiedDateTime` (`gt`, `lt`,
-//! joined by `and`) and `$top`. Its `model` parameter chooses the payment
-//! model: `A` or `B` are billed (unlimited here); without it, evaluation mode
-//! allows 500 messages per month per app (an empty page counts as one), then
-//! answers 402.
+//! joined by `and`) and `$top`. The Teams export APIs are no longer metered
+//! since 25 August 2025
+//! (<https://learn.microsoft.com/graph/teams-licenses>): no quota, no 402.
+//! `model=A` and `model=B` (kept for apps configured for billing) are
+//! accepted and change nothing; any other `model` is a 400.
 
-use axum::extract::{Extension, Path, State};
-use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, Uri};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -29,15 +30,11 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use super::messages::{expand_replies, with_replies};
-use super::{bad_request, channel_of, failure, on_team, page_size, unknown_enums, with_context};
+use super::{bad_request, channel_of, on_team, page_size, unknown_enums, with_context};
 use crate::failure::GraphResult;
-use crate::graph::auth::Principal;
 use crate::graph::odata::{Query, versioned};
 use crate::state::AppState;
 use crate::teams::{Team, delta_horizon, millis, render};
-
-/// Messages a month an app may read through `getAllMessages` in evaluation mode.
-pub const EVALUATION_QUOTA: u64 = 500;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Token {
@@ -222,22 +219,17 @@ pub async fn delta(
     .await
 }
 
-/// The payment model of a `getAllMessages` request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Model {
-    Billed,
-    Evaluation,
-}
-
-fn model(query: &Query) -> GraphResult<Model> {
+/// Checks the optional `model` of a `getAllMessages` request: `A` or `B`
+/// (case-insensitive), which no longer change anything.
+fn check_model(query: &Query) -> GraphResult<()> {
     let value = query
         .pairs
         .iter()
         .find(|(k, _)| k.eq_ignore_ascii_case("model"))
         .map(|(_, v)| v.as_str());
     match value {
-        None => Ok(Model::Evaluation),
-        Some(v) if v.eq_ignore_ascii_case("A") || v.eq_ignore_ascii_case("B") => Ok(Model::Billed),
+        None => Ok(()),
+        Some(v) if v.eq_ignore_ascii_case("A") || v.eq_ignore_ascii_case("B") => Ok(()),
         Some(v) => Err(bad_request(format!(
             "query parameter 'model' does not support value '{v}' for this API. Use 'A' or 'B'."
         ))),
@@ -287,39 +279,24 @@ fn all(t: &Team, w: Window) -> Vec<Position> {
 pub async fn all_messages(
     State(state): State<AppState>,
     Path(team): Path<String>,
-    principal: Option<Extension<Principal>>,
     uri: Uri,
     headers: HeaderMap,
 ) -> GraphResult<Response> {
     let query = Query::parse(&uri, &headers);
     let unknown = unknown_enums(&headers);
-    let model = model(&query)?;
+    check_model(&query)?;
     let size = page_size(&query, 20, 50)?;
     let w = window(query.filter.as_deref(), true)?;
     let after = match &query.skiptoken {
         Some(t) => Some(decode_position(t).ok_or_else(|| bad_request("Invalid skip token."))?),
         None => None,
     };
-    let app = super::super::drives::app_id(&principal);
     on_team(&state, &team, move |state, t| {
         let positions: Vec<Position> = all(t, w)
             .into_iter()
             .filter(|p| after.is_none_or(|a| *p > a))
             .collect();
         let page: Vec<Position> = positions.iter().take(size).copied().collect();
-        if model == Model::Evaluation {
-            let charge = (page.len() as u64).max(1);
-            if !state
-                .teams
-                .charge_evaluation(&app, state.now(), charge, EVALUATION_QUOTA)
-            {
-                return Err(failure(
-                    StatusCode::PAYMENT_REQUIRED,
-                    "PaymentRequired",
-                    "Evaluation capacity for the month has exceeded. To continue beyond the evalution limits complete billing onboarding, see https://aka.ms/teams-api-payment-requirements for details.",
-                ));
-            }
-        }
         let base = state.base_url();
         let value: Vec<Value> = page
             .iter()
