@@ -137,9 +137,14 @@ impl Default for TeamsPacer {
 
 impl TeamsPacer {
     /// Waits until a request of `call` on `target` (a team, channel or chat id) may go.
-    pub(crate) async fn acquire(&self, call: TeamsCall, target: &str) -> (Slot, Slot) {
-        let limiter = self.targets.resource(target);
-        let per_target = limiter.acquire().await;
+    /// Only teams and channels have a limit of their own; chats and users do not.
+    pub(crate) async fn acquire(&self, call: TeamsCall, target: &str) -> (Option<Slot>, Slot) {
+        let per_target = match call {
+            TeamsCall::ChannelMessage | TeamsCall::Structure => {
+                Some(self.targets.resource(target).acquire().await)
+            }
+            TeamsCall::ChatMessage | TeamsCall::OtherGet => None,
+        };
         let per_app = match call {
             TeamsCall::ChannelMessage => self.channel_messages.acquire().await,
             TeamsCall::ChatMessage => self.chat_messages.acquire().await,
