@@ -62,6 +62,15 @@ pub struct SimConfig {
     /// Seconds a pre-authenticated download URL
     /// (`@microsoft.graph.downloadUrl`, the `Location` of `…/content`) stays valid.
     pub download_url_ttl_secs: u64,
+    /// Seconds the download URL of a usage report stays valid (Microsoft: "a
+    /// few minutes"; 300).
+    pub report_url_ttl_secs: u64,
+    /// Usage reports' limits: requests per report per app and per tenant in
+    /// a window (Microsoft: 14 and 40 per 10 minutes).
+    pub report_limits: crate::throttle::ReportLimits,
+    /// The tenant's report setting `displayConcealedNames` at start-up
+    /// (Microsoft's default since 1 September 2021: `true`).
+    pub display_concealed_names: bool,
 }
 
 impl Default for SimConfig {
@@ -82,6 +91,9 @@ impl Default for SimConfig {
             teams_limits: crate::throttle::TeamsLimits::default(),
             drive_scale: 1.0,
             download_url_ttl_secs: 3600,
+            report_url_ttl_secs: 300,
+            report_limits: crate::throttle::ReportLimits::default(),
+            display_concealed_names: true,
         }
     }
 }
@@ -110,6 +122,9 @@ impl std::fmt::Debug for SimConfig {
             .field("download_url_ttl_secs", &self.download_url_ttl_secs)
             .field("sharepoint_limits", &self.sharepoint_limits)
             .field("teams_limits", &self.teams_limits)
+            .field("report_url_ttl_secs", &self.report_url_ttl_secs)
+            .field("report_limits", &self.report_limits)
+            .field("display_concealed_names", &self.display_concealed_names)
             .finish_non_exhaustive()
     }
 }

@@ -49,6 +49,35 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/groups/{id}/owners"),
     ("GET", "/organization"),
     ("GET", "/subscribedSkus"),
+    ("GET", "/directory/subscriptions"),
+    ("GET", "/directory/subscriptions/{id}"),
+    // Usage reports and their settings
+    (
+        "GET",
+        "/reports/getOffice365ActiveUserDetail(period={value})",
+    ),
+    ("GET", "/reports/getOffice365ActiveUserDetail(date={value})"),
+    ("GET", "/reports/getEmailActivityUserDetail(period={value})"),
+    ("GET", "/reports/getEmailActivityUserDetail(date={value})"),
+    (
+        "GET",
+        "/reports/getOneDriveUsageAccountDetail(period={value})",
+    ),
+    (
+        "GET",
+        "/reports/getOneDriveUsageAccountDetail(date={value})",
+    ),
+    (
+        "GET",
+        "/reports/getTeamsUserActivityUserDetail(period={value})",
+    ),
+    (
+        "GET",
+        "/reports/getTeamsUserActivityUserDetail(date={value})",
+    ),
+    ("GET", "/reports/getMailboxUsageDetail(period={value})"),
+    ("GET", "/admin/reportSettings"),
+    ("PATCH", "/admin/reportSettings"),
     ("GET", "/applications"),
     ("POST", "/applications"),
     ("GET", "/applications/{id}"),
@@ -271,6 +300,11 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/groups/{id}/owners", get(groups::owners))
         .route("/organization", get(directory::organization))
         .route("/subscribedSkus", get(directory::subscribed_skus))
+        .route("/directory/subscriptions", get(directory::subscriptions))
+        .route(
+            "/directory/subscriptions/{id}",
+            get(directory::subscription),
+        )
         .route("/applications", get(apps::list).post(apps::create))
         .route(
             "/applications/{id}",
@@ -299,6 +333,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .merge(drive_routes())
         .merge(teams::routes())
         .merge(chat_routes())
+        .merge(crate::reports::graph_routes())
         .route("/$batch", post(batch::batch))
         .route_layer(middleware::from_fn_with_state(state, auth::authorize))
 }
@@ -606,6 +641,11 @@ const CANONICAL_SEGMENTS: &[&str] = &[
     "owners",
     "organization",
     "subscribedSkus",
+    "directory",
+    "subscriptions",
+    "reports",
+    "admin",
+    "reportSettings",
     "applications",
     "addPassword",
     "removePassword",

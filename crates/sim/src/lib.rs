@@ -22,6 +22,7 @@ pub mod graph;
 pub mod identity;
 pub mod mailbox;
 pub mod reference;
+pub mod reports;
 pub mod seed;
 pub mod server;
 pub mod site;

@@ -188,6 +188,25 @@ const SUPPLEMENT: &[(&str, &str, &[&str])] = &[
         "/users/{id}/contacts/delta",
         &["Contacts.Read", "Contacts.ReadWrite"],
     ),
+    // directory-list-subscriptions, companysubscription-get (not in the data)
+    (
+        "GET",
+        "/directory/subscriptions",
+        &[
+            "Organization.Read.All",
+            "Directory.Read.All",
+            "Organization.ReadWrite.All",
+        ],
+    ),
+    (
+        "GET",
+        "/directory/subscriptions/{id}",
+        &[
+            "Organization.Read.All",
+            "Directory.Read.All",
+            "Organization.ReadWrite.All",
+        ],
+    ),
     // group-post-members, group-delete-members (the data lists them without `/$ref`)
     (
         "POST",

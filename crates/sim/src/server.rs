@@ -281,6 +281,7 @@ pub fn build_router(state: AppState) -> Router {
         .merge(crate::mailbox::upload::routes())
         .merge(crate::drive::download::routes())
         .merge(crate::drive::upload::routes())
+        .merge(crate::reports::download::routes())
         .fallback(fallback)
         .layer(middleware::from_fn_with_state(
             state.clone(),

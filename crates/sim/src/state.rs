@@ -39,6 +39,8 @@ pub struct SimState {
     pub chats: crate::chats::Chats,
     /// Teams, channels and channel messages, generated on first use.
     pub teams: crate::teams::Teams,
+    /// Usage reports: the tenant's report settings and the download URLs' key.
+    pub reports: crate::reports::Reports,
     base_url: OnceLock<String>,
     router: OnceLock<Router>,
 }
@@ -55,6 +57,7 @@ impl SimState {
         identity: IdentityState,
     ) -> Self {
         let user_count = tenant.users.len();
+        let concealed = config.display_concealed_names;
         SimState {
             throttle: Throttle::new(config.throttle, user_count, config.directory_budget)
                 .with_outlook_limits(config.outlook_limits),
@@ -69,6 +72,7 @@ impl SimState {
             sites: Default::default(),
             chats: Default::default(),
             teams: Default::default(),
+            reports: crate::reports::Reports::new(concealed),
             base_url: OnceLock::new(),
             router: OnceLock::new(),
         }

@@ -29,6 +29,8 @@ pub struct StatsSnapshot {
     pub sharepoint_throttled: u64,
     /// Teams requests refused (429), by Teams' limits or the global one.
     pub teams_throttled: u64,
+    /// Usage report requests refused (429), by the reports' limits or the global one.
+    pub reports_throttled: u64,
 }
 
 /// The counters.
@@ -70,6 +72,14 @@ impl Stats {
         if refused {
             let mut s = self.inner.lock().unwrap_or_else(|e| e.into_inner());
             s.teams_throttled += 1;
+        }
+    }
+
+    /// Counts a usage report request that was refused (nothing when it was not).
+    pub fn reports(&self, refused: bool) {
+        if refused {
+            let mut s = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+            s.reports_throttled += 1;
         }
     }
 

@@ -28,6 +28,12 @@ pub fn routes() -> Router<AppState> {
             "/sites/lock",
             axum::routing::post(crate::drive::truth::lock_site),
         )
+        .route("/truth/inventory", get(crate::reports::truth::inventory))
+        .route(
+            "/reportSettings",
+            get(crate::reports::settings::sim_settings)
+                .post(crate::reports::settings::sim_settings),
+        )
 }
 
 async fn stats(State(state): State<AppState>) -> Json<crate::stats::StatsSnapshot> {

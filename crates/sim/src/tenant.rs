@@ -5,8 +5,10 @@
 //! always give the same tenant. Apps, service principals and role assignments
 //! change through Graph writes (`setup` creates them).
 
+pub mod activity;
 mod apps;
 mod generate;
+mod licensing;
 mod membership;
 mod names;
 
@@ -16,12 +18,15 @@ use model::Guid;
 use model::wire::directory::GroupKind;
 use time::OffsetDateTime;
 
+pub use activity::{Activity, Usage, Workload};
 pub use apps::{
     AppReg, Assignment, GRAPH_CLI_APP_ID, SimCertificate, SimSecret, SimServicePrincipal, SpKind,
     StandardApp, new_secret_value,
 };
 pub use generate::{GeneratedSecrets, assignment_id, generate};
+pub use licensing::{Subscription, subscriptions};
 pub use membership::{MemberChange, net_changes};
+pub use names::product_name;
 
 /// A user of the simulated tenant.
 #[derive(Debug, Clone)]
@@ -64,6 +69,14 @@ pub struct SimUser {
     pub created: OffsetDateTime,
     /// SKU ids of the licences assigned.
     pub licenses: Vec<Guid>,
+    /// Service plans turned off in an assigned licence: (skuId, servicePlanId)
+    /// (`assignedLicenses[].disabledPlans`).
+    pub disabled_plans: Vec<(Guid, Guid)>,
+    /// When licences were assigned, for those not assigned when the account
+    /// was created (the others date from `created`).
+    pub license_dates: Vec<(Guid, OffsetDateTime)>,
+    /// How the person uses the services (what the usage reports show).
+    pub activity: Activity,
     /// Directory roles held, such as `Global Administrator`.
     pub directory_roles: Vec<&'static str>,
     /// Change sequence number of the last change (for delta).
@@ -101,6 +114,19 @@ impl MailboxPurpose {
 }
 
 impl SimUser {
+    /// When the licence for `sku` was assigned.
+    pub fn assigned_on(&self, sku: Guid) -> OffsetDateTime {
+        self.license_dates
+            .iter()
+            .find(|(s, _)| *s == sku)
+            .map_or(self.created, |(_, d)| *d)
+    }
+
+    /// Whether `plan` of the assigned licence `sku` is turned on.
+    pub fn plan_enabled(&self, sku: Guid, plan: Guid) -> bool {
+        self.licenses.contains(&sku) && !self.disabled_plans.contains(&(sku, plan))
+    }
+
     /// Whether the user may administer applications and consent for the tenant.
     pub fn is_admin(&self) -> bool {
         self.directory_roles.iter().any(|r| {
@@ -187,6 +213,12 @@ pub struct SimSku {
     pub capability_status: &'static str,
     /// Service plans: (id, name, appliesTo).
     pub service_plans: Vec<(Guid, &'static str, &'static str)>,
+    /// `User` or `Company`.
+    pub applies_to: &'static str,
+    /// When the first subscription to it was bought.
+    pub purchased: OffsetDateTime,
+    /// Whether its subscriptions are free trials.
+    pub trial: bool,
 }
 
 /// The whole simulated tenant.
@@ -202,6 +234,8 @@ pub struct Tenant {
     pub display_name: String,
     /// When the tenant was created.
     pub created: OffsetDateTime,
+    /// When the simulator generated it (activity dates count back from here).
+    pub generated: OffsetDateTime,
     /// Users, by index.
     pub users: Vec<SimUser>,
     /// Groups, by index.
@@ -294,6 +328,36 @@ impl Tenant {
                             .any(|(_, name, _)| name.starts_with("EXCHANGE"))
                 })
             })
+    }
+
+    /// The SKU with id `sku`.
+    pub fn sku(&self, sku: Guid) -> Option<&SimSku> {
+        self.skus.iter().find(|s| s.sku_id == sku)
+    }
+
+    /// How many licences of `sku` live users hold (`consumedUnits`).
+    pub fn consumed_units(&self, sku: Guid) -> usize {
+        self.users
+            .iter()
+            .filter(|u| u.deleted_seq.is_none() && u.licenses.contains(&sku))
+            .count()
+    }
+
+    /// When user `index` was first licensed for `workload` (a licence with
+    /// one of the workload's service plans turned on), or `None`.
+    pub fn licensed_for(&self, index: usize, workload: Workload) -> Option<OffsetDateTime> {
+        let u = self.users.get(index)?;
+        u.licenses
+            .iter()
+            .filter(|sku| {
+                self.sku(**sku).is_some_and(|s| {
+                    s.service_plans.iter().any(|(id, name, _)| {
+                        workload.plans().contains(name) && u.plan_enabled(s.sku_id, *id)
+                    })
+                })
+            })
+            .map(|sku| u.assigned_on(*sku))
+            .min()
     }
 
     /// The next change sequence number.

@@ -16,11 +16,16 @@
 //!
 //! Teams limits: requests per second per app by kind of request, and per team
 //! or channel. See [`teams`].
+//!
+//! Usage reports: 14 requests per 10 minutes per app and report, 40 per
+//! tenant. See [`reports`].
 
 pub mod outlook;
+pub mod reports;
 pub mod sharepoint;
 pub mod teams;
 
+pub use reports::ReportLimits;
 pub use sharepoint::SharePointLimits;
 pub use teams::TeamsLimits;
 
@@ -239,6 +244,7 @@ pub struct Throttle {
     mailboxes: Arc<Mutex<HashMap<MailboxKey, MailboxBudget>>>,
     sharepoint: sharepoint::SharePointBudgets,
     teams: teams::TeamsBudgets,
+    reports: reports::ReportBudgets,
 }
 
 /// Resource units per 10 s for a tenant of `users` users (Microsoft's S/M/L sizes).
@@ -263,6 +269,7 @@ impl Throttle {
             mailboxes: Arc::new(Mutex::new(HashMap::new())),
             sharepoint: sharepoint::SharePointBudgets::default(),
             teams: teams::TeamsBudgets::default(),
+            reports: reports::ReportBudgets::default(),
         }
     }
 

@@ -219,8 +219,17 @@ pub async fn authorize(
         )
         .into_response();
     };
-    let template = template(matched.as_str());
+    let mut template = template(matched.as_str());
     let method = req.method().clone();
+    // Report functions are one route; their permissions are per function and parameter.
+    if template == "/reports/{id}" {
+        match crate::reports::permission_template(req.uri().path()) {
+            Some(Ok(t)) => template = t,
+            Some(Err(e)) => return e.into_response(),
+            None => {}
+        }
+    }
+    let report = template.starts_with("/reports/");
     if template == "/$batch" {
         req.extensions_mut().insert(principal);
         return next.run(req).await;
@@ -255,6 +264,9 @@ pub async fn authorize(
         if let Err(refused) = throttle::teams::admit(&state, &principal, target) {
             return refused.into_response();
         }
+    } else if report {
+        // Held to the reports' limits once the call is known to be valid
+        // (`throttle::reports`, from the handler).
     } else {
         directory_charge = Some(
             match charge_directory(&state, &principal, &req, &template) {
@@ -272,6 +284,9 @@ pub async fn authorize(
         .into_response();
     }
     if !permitted(&principal, method.as_str(), &template) {
+        if report {
+            return crate::reports::denied().into_response();
+        }
         // Outlook answers ErrorAccessDenied, the directory Authorization_RequestDenied.
         if super::chats::is_chat(&template) {
             return super::chats::denied(&principal, method.as_str(), &template).into_response();

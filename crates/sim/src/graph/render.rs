@@ -48,18 +48,34 @@ pub fn only(entity: Value, keys: &[&str]) -> Value {
 
 /// A user with every property the simulator knows.
 pub fn user(t: &Tenant, u: &SimUser) -> Value {
+    // One entry per service plan turned on in an assigned licence, with the
+    // subscription's state (`Enabled`, `Warning`, `Suspended`).
     let plans: Vec<Value> = u
         .licenses
         .iter()
-        .filter_map(|sku| t.skus.iter().find(|s| s.sku_id == *sku))
-        .flat_map(|s| s.service_plans.iter())
-        .map(|(id, name, _)| {
+        .filter_map(|sku| t.sku(*sku))
+        .flat_map(|s| s.service_plans.iter().map(move |p| (s, p)))
+        .filter(|(s, (id, _, _))| u.plan_enabled(s.sku_id, *id))
+        .map(|(s, (id, name, _))| {
             json!({
-                "assignedDateTime": ts(u.created),
-                "capabilityStatus": "Enabled",
+                "assignedDateTime": ts(u.assigned_on(s.sku_id)),
+                "capabilityStatus": s.capability_status,
                 "service": service_of(name),
                 "servicePlanId": id.to_string(),
             })
+        })
+        .collect();
+    let licenses: Vec<Value> = u
+        .licenses
+        .iter()
+        .map(|sku| {
+            let disabled: Vec<String> = u
+                .disabled_plans
+                .iter()
+                .filter(|(s, _)| s == sku)
+                .map(|(_, p)| p.to_string())
+                .collect();
+            json!({"disabledPlans": disabled, "skuId": sku.to_string()})
         })
         .collect();
     json!({
@@ -75,7 +91,7 @@ pub fn user(t: &Tenant, u: &SimUser) -> Value {
         "userPrincipalName": u.user_principal_name,
         "id": u.id.to_string(),
         "accountEnabled": u.account_enabled,
-        "assignedLicenses": u.licenses.iter().map(|s| json!({"disabledPlans": [], "skuId": s.to_string()})).collect::<Vec<_>>(),
+        "assignedLicenses": licenses,
         "assignedPlans": plans,
         "city": u.city,
         "companyName": t.display_name,
@@ -94,12 +110,16 @@ pub fn user(t: &Tenant, u: &SimUser) -> Value {
     })
 }
 
+/// The `service` of an assigned plan, as Entra ID names them.
 fn service_of(plan: &str) -> &'static str {
     match plan {
         p if p.starts_with("EXCHANGE") => "exchange",
-        p if p.starts_with("SHAREPOINT") => "SharePoint",
+        "SHAREPOINTENTERPRISE" | "SHAREPOINTWAC" | "VISIOONLINE" => "SharePoint",
         p if p.starts_with("TEAMS") => "TeamspaceAPI",
         p if p.starts_with("FLOW") => "ProcessSimple",
+        p if p.starts_with("YAMMER") => "YammerEnterprise",
+        p if p.starts_with("MCO") => "MicrosoftCommunicationsOnline",
+        p if p.starts_with("BI_AZURE") => "PowerBI",
         _ => "MicrosoftOffice",
     }
 }
@@ -214,34 +234,69 @@ pub fn organization(t: &Tenant) -> Value {
 
 /// A subscribed SKU.
 pub fn subscribed_sku(t: &Tenant, s: &SimSku) -> Value {
-    let consumed = t
-        .users
-        .iter()
-        .filter(|u| u.deleted_seq.is_none() && u.licenses.contains(&s.sku_id))
-        .count();
+    let subscriptions = crate::tenant::subscriptions(t, s);
     json!({
         "accountId": t.id.to_string(),
         "accountName": t.display_name,
-        "appliesTo": "User",
+        "appliesTo": s.applies_to,
         "capabilityStatus": s.capability_status,
-        "consumedUnits": consumed,
+        "consumedUnits": t.consumed_units(s.sku_id),
         "id": format!("{}_{}", t.id, s.sku_id),
         "skuId": s.sku_id.to_string(),
         "skuPartNumber": s.part_number,
-        "subscriptionIds": [crate::seed::Seed(t.seed).guid(s.part_number, 0).to_string()],
+        "subscriptionIds": subscriptions.iter().map(|c| c.id.to_string()).collect::<Vec<_>>(),
         "prepaidUnits": {
             "enabled": s.enabled,
             "lockedOut": s.locked_out,
             "suspended": s.suspended,
             "warning": s.warning,
         },
-        "servicePlans": s.service_plans.iter().map(|(id, name, applies)| json!({
-            "servicePlanId": id.to_string(),
-            "servicePlanName": name,
-            "provisioningStatus": "Success",
-            "appliesTo": applies,
-        })).collect::<Vec<_>>(),
+        "servicePlans": service_plans(s),
     })
+}
+
+/// A SKU's service plans (`servicePlanInfo`): provisioned, or disabled with
+/// the subscription once it is suspended.
+fn service_plans(s: &SimSku) -> Vec<Value> {
+    let status = match s.capability_status {
+        "Suspended" | "LockedOut" | "Deleted" => "Disabled",
+        _ => "Success",
+    };
+    s.service_plans
+        .iter()
+        .map(|(id, name, applies)| {
+            json!({
+                "servicePlanId": id.to_string(),
+                "servicePlanName": name,
+                "provisioningStatus": status,
+                "appliesTo": applies,
+            })
+        })
+        .collect()
+}
+
+/// The subscriptions behind a SKU (`companySubscription`, `/directory/subscriptions`).
+pub fn company_subscriptions(t: &Tenant, s: &SimSku) -> Vec<Value> {
+    crate::tenant::subscriptions(t, s)
+        .into_iter()
+        .map(|c| {
+            json!({
+                "id": c.id.to_string(),
+                "commerceSubscriptionId": c.commerce_id.to_string(),
+                "createdDateTime": ts(c.created),
+                "isTrial": s.trial,
+                "nextLifecycleDateTime": ts(c.next_lifecycle),
+                "ownerId": null,
+                "ownerTenantId": null,
+                "ownerType": null,
+                "serviceStatus": service_plans(s),
+                "skuId": s.sku_id.to_string(),
+                "skuPartNumber": s.part_number,
+                "status": s.capability_status,
+                "totalLicenses": c.total,
+            })
+        })
+        .collect()
 }
 
 /// An app registration; `with_keys` includes certificate bytes (only on `$select=keyCredentials`).

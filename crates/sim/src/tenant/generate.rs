@@ -38,7 +38,7 @@ pub fn generate(
     let org = ORGANIZATIONS[(seed % ORGANIZATIONS.len() as u64) as usize];
     let domain = format!("m365x{:06}.onmicrosoft.com", seed % 1_000_000);
     let created = now.replace_time(time::Time::MIDNIGHT) - Duration::days(400);
-    let mut skus = generate_skus(s);
+    let mut skus = generate_skus(s, created);
     let users = generate_users(s, user_count.max(1), &domain, created, &mut skus);
     let mut tenant = Tenant {
         seed,
@@ -46,6 +46,7 @@ pub fn generate(
         domain,
         display_name: org.to_owned(),
         created,
+        generated: now,
         users,
         groups: Vec::new(),
         skus,
@@ -56,6 +57,7 @@ pub fn generate(
         user_index: Default::default(),
         group_index: Default::default(),
     };
+    super::licensing::finish(s, &mut tenant, now);
     tenant.groups = generate_groups(s, &tenant);
     tenant.seq = 1;
     tenant.reindex();
@@ -63,7 +65,7 @@ pub fn generate(
     Ok((tenant, secrets))
 }
 
-fn generate_skus(s: Seed) -> Vec<SimSku> {
+fn generate_skus(s: Seed, created: OffsetDateTime) -> Vec<SimSku> {
     let mut rng = s.rng("skus", 0);
     SKUS.iter()
         .map(|(id, part, plans)| SimSku {
@@ -74,6 +76,9 @@ fn generate_skus(s: Seed) -> Vec<SimSku> {
             warning: 0,
             locked_out: 0,
             capability_status: "Enabled",
+            applies_to: "User",
+            purchased: created,
+            trial: false,
             service_plans: plans
                 .iter()
                 .map(|(pid, name, applies)| {
@@ -200,6 +205,9 @@ fn generate_users(
             user_type: "Member",
             created: created + Duration::days(rng.random_range(0..300)),
             licenses,
+            disabled_plans: Vec::new(),
+            license_dates: Vec::new(),
+            activity: super::Activity::none(),
             directory_roles: if i == 0 {
                 vec!["Global Administrator"]
             } else {
@@ -283,6 +291,9 @@ fn special_mailbox(s: Seed, i: usize, k: usize, domain: &str, created: OffsetDat
         user_type: "Member",
         created: created + Duration::days(rng.random_range(0..300)),
         licenses: Vec::new(),
+        disabled_plans: Vec::new(),
+        license_dates: Vec::new(),
+        activity: super::Activity::none(),
         directory_roles: Vec::new(),
         changed_seq: 1,
         deleted_seq: None,

@@ -182,7 +182,6 @@ pub const DISTRIBUTION_LIST_NAMES: &[&str] = &[
 /// A service plan: (id, name, appliesTo).
 pub type Plan = (&'static str, &'static str, &'static str);
 
-/// (skuId, partNumber, service plans).
 /// Shared mailboxes.
 pub const SHARED_MAILBOX_NAMES: &[&str] = &[
     "Support",
@@ -193,49 +192,67 @@ pub const SHARED_MAILBOX_NAMES: &[&str] = &[
     "HR Team",
 ];
 
+const EXCHANGE_S_ENTERPRISE: Plan = (
+    "efb87545-963c-4e0d-99df-69c6916d9eb0",
+    "EXCHANGE_S_ENTERPRISE",
+    "User",
+);
+const SHAREPOINTENTERPRISE: Plan = (
+    "5dbe027f-2339-4123-9542-606e4d348a72",
+    "SHAREPOINTENTERPRISE",
+    "User",
+);
+const SHAREPOINTWAC: Plan = (
+    "e95bec33-7c88-4a70-8e19-b10bd9d0c014",
+    "SHAREPOINTWAC",
+    "User",
+);
+const TEAMS1: Plan = ("57ff2da0-773e-42df-b2af-ffb7a2317929", "TEAMS1", "User");
+const OFFICESUBSCRIPTION: Plan = (
+    "43de0ff5-c92c-492b-9116-175376d08c38",
+    "OFFICESUBSCRIPTION",
+    "User",
+);
+const YAMMER_ENTERPRISE: Plan = (
+    "7547a3fe-08ee-4ccb-b430-5077c5041653",
+    "YAMMER_ENTERPRISE",
+    "User",
+);
+const MCOSTANDARD: Plan = (
+    "0feaeb32-d00e-4d66-bd5a-43b5b83db82c",
+    "MCOSTANDARD",
+    "User",
+);
+
+/// The products a tenant subscribes to: (skuId, skuPartNumber, service plans),
+/// with Microsoft's identifiers ("Product names and service plan identifiers
+/// for licensing"). The first four are the ones people are licensed with when
+/// the tenant is generated; the last three are add-ons (see `licensing`).
 pub const SKUS: &[(&str, &str, &[Plan])] = &[
     (
         "06ebc4ee-1bb5-47dd-8120-11324bc54e06",
         "SPE_E5",
         &[
-            (
-                "efb87545-963c-4e0d-99df-69c6916d9eb0",
-                "EXCHANGE_S_ENTERPRISE",
-                "User",
-            ),
-            (
-                "5dbe027f-2339-4123-9542-606e4d348a72",
-                "SHAREPOINTENTERPRISE",
-                "User",
-            ),
-            ("57ff2da0-773e-42df-b2af-ffb7a2317929", "TEAMS1", "User"),
-            (
-                "43de0ff5-c92c-492b-9116-175376d08c38",
-                "OFFICESUBSCRIPTION",
-                "User",
-            ),
+            EXCHANGE_S_ENTERPRISE,
+            SHAREPOINTENTERPRISE,
+            TEAMS1,
+            OFFICESUBSCRIPTION,
+            SHAREPOINTWAC,
+            YAMMER_ENTERPRISE,
+            MCOSTANDARD,
         ],
     ),
     (
         "6fd2c87f-b296-42f0-b197-1e91e994b900",
         "ENTERPRISEPACK",
         &[
-            (
-                "efb87545-963c-4e0d-99df-69c6916d9eb0",
-                "EXCHANGE_S_ENTERPRISE",
-                "User",
-            ),
-            (
-                "5dbe027f-2339-4123-9542-606e4d348a72",
-                "SHAREPOINTENTERPRISE",
-                "User",
-            ),
-            ("57ff2da0-773e-42df-b2af-ffb7a2317929", "TEAMS1", "User"),
-            (
-                "43de0ff5-c92c-492b-9116-175376d08c38",
-                "OFFICESUBSCRIPTION",
-                "User",
-            ),
+            EXCHANGE_S_ENTERPRISE,
+            SHAREPOINTENTERPRISE,
+            TEAMS1,
+            OFFICESUBSCRIPTION,
+            SHAREPOINTWAC,
+            YAMMER_ENTERPRISE,
+            MCOSTANDARD,
         ],
     ),
     (
@@ -256,4 +273,53 @@ pub const SKUS: &[(&str, &str, &[Plan])] = &[
             "User",
         )],
     ),
+    (
+        "f8a1db68-be16-40ed-86d5-cb42ce701560",
+        "POWER_BI_PRO",
+        &[(
+            "70d33638-9c74-4d01-bfd3-562de28bd4ba",
+            "BI_AZURE_P2",
+            "User",
+        )],
+    ),
+    (
+        "c5928f49-12ba-48f7-ada3-0d743a3601d5",
+        "VISIOCLIENT",
+        &[
+            (
+                "663a804f-1c30-4ff0-9915-9db84f0d1cea",
+                "VISIO_CLIENT_SUBSCRIPTION",
+                "User",
+            ),
+            (
+                "2bdbaf8f-738f-4ac7-9234-3c3ee2ce7d0f",
+                "VISIOONLINE",
+                "User",
+            ),
+        ],
+    ),
+    (
+        "53818b1b-4a27-454b-8896-0dba576410e6",
+        "PROJECTPROFESSIONAL",
+        &[(
+            "fafd7243-e5c1-4a3a-9e40-495efcb1d3c3",
+            "PROJECT_CLIENT_SUBSCRIPTION",
+            "User",
+        )],
+    ),
 ];
+
+/// The product name usage reports print in "Assigned Products" (upper case,
+/// as the reports write them), by part number.
+pub fn product_name(part_number: &str) -> &'static str {
+    match part_number {
+        "SPE_E5" => "MICROSOFT 365 E5",
+        "ENTERPRISEPACK" => "OFFICE 365 E3",
+        "EXCHANGESTANDARD" => "EXCHANGE ONLINE (PLAN 1)",
+        "FLOW_FREE" => "MICROSOFT POWER AUTOMATE FREE",
+        "POWER_BI_PRO" => "POWER BI PRO",
+        "VISIOCLIENT" => "VISIO PLAN 2",
+        "PROJECTPROFESSIONAL" => "PROJECT PLAN 3",
+        _ => "UNKNOWN PRODUCT",
+    }
+}

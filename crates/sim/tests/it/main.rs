@@ -9,6 +9,7 @@ mod drives;
 mod faults;
 mod graph_auth;
 mod identity;
+mod inventory;
 mod mailbox;
 mod mailbox_writes;
 mod outlook_throttle;
