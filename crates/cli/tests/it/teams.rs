@@ -31,6 +31,74 @@ async fn truth(sim: &SimServer, query: &str) -> Vec<Value> {
     r.json().await.expect("json")
 }
 
+/// A simulated tenant of `seed` with 6 users, connector `contoso` (app `full`)
+/// serving `types`, and an initialised repository.
+async fn tenant(seed: u64, types: &str) -> (SimServer, Dir, std::path::PathBuf) {
+    let config = SimConfig {
+        seed,
+        users: 6,
+        mail_scale: 0.01,
+        ..SimConfig::default()
+    };
+    let sim = SimServer::start(config, "127.0.0.1:0".parse().expect("addr"))
+        .await
+        .expect("simulator");
+    let dir = Dir::new();
+    let repo = dir.path().join("repo");
+    dir.add(&sim, "contoso", "full", &["--data-types", types])
+        .await;
+    let init = m365vault(&dir, &repo, &["repo", "init"]).await;
+    assert_eq!(init.code, 0, "{}", init.stderr);
+    (sim, dir, repo)
+}
+
+/// Every team of the truth: its name, and the ids of the live messages and replies
+/// of each of its channels, by channel name.
+async fn live_messages(sim: &SimServer) -> Vec<(String, BTreeMap<String, Vec<String>>)> {
+    let summary: Value = reqwest::get(format!("{}/_sim/truth/summary", sim.base_url))
+        .await
+        .expect("summary")
+        .json()
+        .await
+        .expect("json");
+    let mut out = Vec::new();
+    for team in summary["teams"].as_array().expect("teams") {
+        let id = team["id"].as_str().expect("id");
+        let mut channels: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for m in truth(sim, &format!("team={id}&kind=channelMessage")).await {
+            let channel = m["path"]
+                .as_str()
+                .expect("path")
+                .split('/')
+                .nth(1)
+                .expect("channel");
+            channels
+                .entry(channel.to_owned())
+                .or_default()
+                .push(m["id"].as_str().expect("id").to_owned());
+        }
+        out.push((
+            team["displayName"].as_str().expect("name").to_owned(),
+            channels,
+        ));
+    }
+    out
+}
+
+/// `export --run latest --data teams --format FORMAT --out OUT`, which must succeed.
+async fn export_teams(dir: &Dir, repo: &Path, format: &str, out: &Path) {
+    let out = out.display().to_string();
+    let export = m365vault(
+        dir,
+        repo,
+        &[
+            "export", "--run", "latest", "--data", "teams", "--format", format, "--out", &out,
+        ],
+    )
+    .await;
+    assert_eq!(export.code, 0, "{}", export.stderr);
+}
+
 /// The `(class, data-id, deleted)` of every message article of an HTML transcript,
 /// in order.
 fn articles(html: &str) -> Vec<(String, u64, bool)> {
@@ -50,26 +118,7 @@ fn articles(html: &str) -> Vec<(String, u64, bool)> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn teams_and_chats_back_up_and_export_as_transcripts_with_every_message_in_order() {
-    let config = SimConfig {
-        seed: 12,
-        users: 6,
-        mail_scale: 0.01,
-        ..SimConfig::default()
-    };
-    let sim = SimServer::start(config, "127.0.0.1:0".parse().expect("addr"))
-        .await
-        .expect("simulator");
-    let dir = Dir::new();
-    let repo = dir.path().join("repo");
-    dir.add(
-        &sim,
-        "contoso",
-        "full",
-        &["--data-types", "teams-channels,chats,groups"],
-    )
-    .await;
-    let init = m365vault(&dir, &repo, &["repo", "init"]).await;
-    assert_eq!(init.code, 0, "{}", init.stderr);
+    let (sim, dir, repo) = tenant(12, "teams-channels,chats,groups").await;
     let run = m365vault(
         &dir,
         &repo,
@@ -102,44 +151,17 @@ async fn teams_and_chats_back_up_and_export_as_transcripts_with_every_message_in
     )
     .await;
     assert_ne!(export.code, 0, "--out is required");
-    let out_s = out.display().to_string();
-    let export = m365vault(
-        &dir,
-        &repo,
-        &[
-            "export", "--run", "latest", "--data", "teams", "--format", "html", "--out", &out_s,
-        ],
-    )
-    .await;
-    assert_eq!(export.code, 0, "{}", export.stderr);
-    let teams: Value = reqwest::get(format!("{}/_sim/truth/summary?teams=true", sim.base_url))
-        .await
-        .expect("summary")
-        .json()
-        .await
-        .expect("json");
+    export_teams(&dir, &repo, "html", &out).await;
     let mut checked = 0;
-    for team in teams["teams"].as_array().expect("teams") {
-        let id = team["id"].as_str().expect("id");
-        let name = team["displayName"].as_str().expect("name");
-        let mut per_channel: BTreeMap<String, usize> = BTreeMap::new();
-        for m in truth(&sim, &format!("team={id}&kind=channelMessage")).await {
-            let channel = m["path"]
-                .as_str()
-                .expect("path")
-                .split('/')
-                .nth(1)
-                .expect("channel");
-            *per_channel.entry(channel.to_owned()).or_default() += 1;
-        }
-        for (channel, count) in per_channel {
-            let file = out.join(name).join(format!("{channel}.html"));
+    for (name, channels) in live_messages(&sim).await {
+        for (channel, ids) in channels {
+            let file = out.join(&name).join(format!("{channel}.html"));
             let html = std::fs::read_to_string(&file)
                 .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
             let found = articles(&html);
             // The truth has the live messages; the backup keeps deleted ones too, marked.
             let live = found.iter().filter(|(_, _, deleted)| !deleted).count();
-            assert_eq!(live, count, "live messages in {}", file.display());
+            assert_eq!(live, ids.len(), "live messages in {}", file.display());
             let mut last_top = 0;
             let mut last_reply = 0;
             for (class, id, _) in found {
@@ -207,6 +229,12 @@ async fn teams_and_chats_back_up_and_export_as_transcripts_with_every_message_in
     );
 
     // A channel comes back as a new channel, through migration mode.
+    let teams: Value = reqwest::get(format!("{}/_sim/truth/summary", sim.base_url))
+        .await
+        .expect("summary")
+        .json()
+        .await
+        .expect("json");
     let team_name = teams["teams"][0]["displayName"]
         .as_str()
         .expect("team")
@@ -287,15 +315,7 @@ async fn teams_and_chats_back_up_and_export_as_transcripts_with_every_message_in
 /// message of the truth is in the export, and Teams refused under 1% of requests.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_teams_backup_killed_and_resumed_with_faults_holds_every_message() {
-    let config = SimConfig {
-        seed: 23,
-        users: 6,
-        mail_scale: 0.01,
-        ..SimConfig::default()
-    };
-    let sim = SimServer::start(config, "127.0.0.1:0".parse().expect("addr"))
-        .await
-        .expect("simulator");
+    let (sim, dir, repo) = tenant(23, "teams-channels,chats").await;
     let r = reqwest::Client::new()
         .post(format!("{}/_sim/faults", sim.base_url))
         .json(&serde_json::json!({"seed": 5, "server_error": 0.03, "reset": 0.01, "expired_delta": 0.2, "retry_after_secs": 0}))
@@ -303,17 +323,6 @@ async fn a_teams_backup_killed_and_resumed_with_faults_holds_every_message() {
         .await
         .expect("faults");
     assert_eq!(r.status(), 200);
-    let dir = Dir::new();
-    let repo = dir.path().join("repo");
-    dir.add(
-        &sim,
-        "contoso",
-        "full",
-        &["--data-types", "teams-channels,chats"],
-    )
-    .await;
-    let init = m365vault(&dir, &repo, &["repo", "init"]).await;
-    assert_eq!(init.code, 0, "{}", init.stderr);
     let repo_s = repo.display().to_string();
     let args = [
         "backup",
@@ -340,41 +349,11 @@ async fn a_teams_backup_killed_and_resumed_with_faults_holds_every_message() {
     assert_eq!(result["resumed"], true, "{result}");
 
     let out = dir.path().join("json");
-    let out_s = out.display().to_string();
-    let export = m365vault(
-        &dir,
-        &repo,
-        &[
-            "export", "--run", "latest", "--data", "teams", "--format", "json", "--out", &out_s,
-        ],
-    )
-    .await;
-    assert_eq!(export.code, 0, "{}", export.stderr);
-    let summary: Value = reqwest::get(format!("{}/_sim/truth/summary", sim.base_url))
-        .await
-        .expect("summary")
-        .json()
-        .await
-        .expect("json");
+    export_teams(&dir, &repo, "json", &out).await;
     let mut checked = 0;
-    for team in summary["teams"].as_array().expect("teams") {
-        let id = team["id"].as_str().expect("id");
-        let name = team["displayName"].as_str().expect("name");
-        let mut expected: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        for m in truth(&sim, &format!("team={id}&kind=channelMessage")).await {
-            let channel = m["path"]
-                .as_str()
-                .expect("path")
-                .split('/')
-                .nth(1)
-                .expect("channel");
-            expected
-                .entry(channel.to_owned())
-                .or_default()
-                .push(m["id"].as_str().expect("id").to_owned());
-        }
-        for (channel, mut ids) in expected {
-            let file = out.join(name).join(format!("{channel}.json"));
+    for (name, channels) in live_messages(&sim).await {
+        for (channel, mut ids) in channels {
+            let file = out.join(&name).join(format!("{channel}.json"));
             let doc: Value = serde_json::from_slice(
                 &std::fs::read(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display())),
             )

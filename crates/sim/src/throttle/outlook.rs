@@ -120,6 +120,17 @@ pub fn refusal(refusal: OutlookRefusal) -> GraphFailure {
     .with_header("retry-after", refusal.retry_after.to_string())
 }
 
+/// The plain 429 Teams and the usage reports answer: `Too many requests.` with
+/// `Retry-After` in seconds.
+pub fn too_many_requests(retry_after: u64) -> GraphFailure {
+    GraphFailure::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "TooManyRequests",
+        "Too many requests.",
+    )
+    .with_header("retry-after", retry_after.to_string())
+}
+
 /// The 429 of the global limit (130,000 requests per 10 seconds per app).
 pub fn global_refusal(retry_after: u64, scope: String, information: &str) -> GraphFailure {
     GraphFailure::new(

@@ -13,7 +13,6 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use axum::http::StatusCode;
 use time::OffsetDateTime;
 
 use super::{Bucket, Decision, Throttle};
@@ -263,14 +262,7 @@ pub fn admit(
         target.resource,
     );
     state.stats.teams(decision.is_err());
-    decision.map_err(|retry_after| {
-        GraphFailure::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "TooManyRequests",
-            "Too many requests.",
-        )
-        .with_header("retry-after", retry_after.to_string())
-    })
+    decision.map_err(super::outlook::too_many_requests)
 }
 
 #[cfg(test)]
