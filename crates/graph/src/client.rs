@@ -433,10 +433,38 @@ impl GraphClient {
         })
     }
 
+    /// GETs JSON; a connection that drops while the body is read is retried like a
+    /// failed request (a GET is safe to repeat).
+    async fn get_json<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        headers: &[(&str, &str)],
+    ) -> Result<T, GraphError> {
+        let mut attempt = 0u32;
+        loop {
+            attempt += 1;
+            let r = self.send(Method::GET, path, None, headers).await?;
+            match self.json(r, path).await {
+                Err(
+                    e @ GraphError::Transport {
+                        retryable: true, ..
+                    },
+                ) => match self.retry.delay(attempt, None) {
+                    Some(wait) => {
+                        tracing::warn!(path = %path_of(path), attempt, ?wait, error = %e, "the answer broke off; asking again");
+                        tokio::time::sleep(wait).await;
+                        self.counters.retry(wait);
+                    }
+                    None => return Err(e),
+                },
+                other => return other,
+            }
+        }
+    }
+
     /// GETs a JSON entity.
     pub async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, GraphError> {
-        let r = self.send(Method::GET, path, None, &[]).await?;
-        self.json(r, path).await
+        self.get_json(path, &[]).await
     }
 
     /// GETs one page of a collection.
@@ -445,8 +473,7 @@ impl GraphClient {
         path: &str,
         headers: &[(&str, &str)],
     ) -> Result<Page<T>, GraphError> {
-        let r = self.send(Method::GET, path, None, headers).await?;
-        self.json(r, path).await
+        self.get_json(path, headers).await
     }
 
     /// GETs every item of a collection, following `@odata.nextLink`
